@@ -1,0 +1,219 @@
+# conclab: one Makefile for the support library, the labs, the solutions and the tests.
+#
+#   make                      build lib, labs/ and solutions/ (into build/)
+#   make grade                build and grade your labs/      (IMPL=solutions: the reference)
+#   make test                 the kit's self-check (what CI runs)
+#   make help                 every target and variable
+#
+# Each lab folder declares its programs in lab.mk; this file needs no edit when a lab
+# is added. Objects go out of tree: build/<impl>/<lab>/<program>.
+
+IMPL  ?= labs
+LAB   ?=
+SAN   ?=
+BUILD ?= build
+JOBS  ?= $(shell nproc 2>/dev/null || echo 2)
+
+# `make V=1` shows the full commands.
+ifeq ($(V),1)
+  Q :=
+  say := @true
+else
+  Q := @
+  say := @printf '  %-6s %s\n'
+endif
+
+ifeq ($(SAN),address)
+  ROOT := $(BUILD)/asan
+  SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+               -fno-omit-frame-pointer
+else ifeq ($(SAN),thread)
+  ROOT := $(BUILD)/tsan
+  SAN_FLAGS := -fsanitize=thread -fno-omit-frame-pointer
+else ifeq ($(SAN),)
+  ROOT := $(BUILD)
+  SAN_FLAGS :=
+else
+  $(error SAN must be address, thread or empty, not '$(SAN)')
+endif
+
+# IMPL is a folder of lab folders; OUT is where its build goes.
+OUT ?= $(ROOT)/$(notdir $(IMPL))
+
+OPT      ?= -O2
+CPPFLAGS += -D_GNU_SOURCE -Ilib -MMD -MP
+CFLAGS   += -std=c17 -g $(OPT) -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+            -Wno-error=unused-parameter -Wno-unused-parameter $(SAN_FLAGS)
+LDFLAGS  += $(SAN_FLAGS)
+LDLIBS_BASE := -lpthread -lm
+
+CRITERION_LIBS := -lcriterion
+
+ALL_LABS := $(sort $(notdir $(patsubst %/lab.mk,%,$(wildcard $(IMPL)/*/lab.mk))))
+LABS := $(if $(LAB),$(LAB),$(ALL_LABS))
+
+.DEFAULT_GOAL := all
+.DELETE_ON_ERROR:
+.SUFFIXES:
+
+# ---------------------------------------------------------------- support library
+LIB_SRCS := $(wildcard lib/*.c)
+LIB_OBJS := $(patsubst lib/%.c,$(ROOT)/lib/%.o,$(LIB_SRCS))
+LIBCONC  := $(ROOT)/lib/libconc.a
+
+$(ROOT)/lib/%.o: lib/%.c | deps-check
+	@mkdir -p $(@D)
+	$(say) CC $<
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(LIBCONC): $(LIB_OBJS)
+	@rm -f $@
+	$(Q)$(AR) rcs $@ $^
+
+# Unit tests of the library: build/<variant>/lib/tests
+LIBTEST_SRCS := $(wildcard tests/lib/*.c)
+LIBTEST_OBJS := $(patsubst tests/%.c,$(ROOT)/tests/%.o,$(LIBTEST_SRCS))
+LIBTESTS     := $(ROOT)/lib/tests
+
+# ---------------------------------------------------------------- test harness
+HARNESS_SRCS := $(wildcard tests/common/*.c)
+HARNESS_OBJS := $(patsubst tests/%.c,$(ROOT)/tests/%.o,$(HARNESS_SRCS))
+
+$(ROOT)/tests/%.o: tests/%.c | deps-check
+	@mkdir -p $(@D)
+	$(say) CC $<
+	$(Q)$(CC) $(CPPFLAGS) -Itests/common $(CFLAGS) -c $< -o $@
+
+$(LIBTESTS): $(LIBTEST_OBJS) $(HARNESS_OBJS) $(LIBCONC)
+	$(say) LD $@
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(CRITERION_LIBS) $(LDLIBS_BASE)
+
+# ---------------------------------------------------------------- labs
+# lab_rules(lab): the rules of one lab folder of $(IMPL).
+#   lab.mk sets PROGRAMS (each has <program>.c with main), and optionally USES (other
+#   labs whose modules it links) and LAB_LDLIBS. Every other .c file of the folder is a
+#   module, archived in module.a and linked into each program and into the tests.
+define lab_rules
+PROGRAMS :=
+USES :=
+LAB_LDLIBS :=
+include $(IMPL)/$(1)/lab.mk
+$(1).programs := $$(addprefix $(OUT)/$(1)/,$$(PROGRAMS))
+$(1).uses     := $$(USES)
+$(1).ldlibs   := $$(LAB_LDLIBS)
+$(1).modules  := $$(filter-out $$(addprefix $(IMPL)/$(1)/,$$(addsuffix .c,$$(PROGRAMS))),\
+                   $$(wildcard $(IMPL)/$(1)/*.c))
+$(1).archive  := $(OUT)/$(1)/module.a
+$(1).tests    := $(OUT)/$(1)/tests
+$(1).testobjs := $$(patsubst tests/$(1)/%.c,$(OUT)/$(1)/tests.obj/%.o,\
+                   $$(wildcard tests/$(1)/*.c))
+
+$(OUT)/$(1)/%.o: $(IMPL)/$(1)/%.c | deps-check
+	@mkdir -p $$(@D)
+	$$(say) CC $$<
+	$$(Q)$$(CC) $$(CPPFLAGS) -I$(IMPL)/$(1) $$(foreach u,$$($(1).uses),-I$(IMPL)/$$(u)) \
+	    $$(CFLAGS) -c $$< -o $$@
+
+$$($(1).archive): $$(patsubst $(IMPL)/$(1)/%.c,$(OUT)/$(1)/%.o,$$($(1).modules))
+	@mkdir -p $$(@D)
+	@rm -f $$@
+	$$(Q)$$(AR) rcs $$@ $$^
+
+$$($(1).programs): $(OUT)/$(1)/%: $(OUT)/$(1)/%.o $$($(1).archive) \
+               $$(foreach u,$$($(1).uses),$(OUT)/$$(u)/module.a) $(LIBCONC)
+	$$(say) LD $$@
+	$$(Q)$$(CC) $$(LDFLAGS) $$^ -o $$@ $$($(1).ldlibs) $(LDLIBS_BASE)
+
+$(OUT)/$(1)/tests.obj/%.o: tests/$(1)/%.c | deps-check
+	@mkdir -p $$(@D)
+	$$(say) CC $$<
+	$$(Q)$$(CC) $$(CPPFLAGS) -Itests/common -I$(IMPL)/$(1) \
+	    $$(foreach u,$$($(1).uses),-I$(IMPL)/$$(u)) $$(CFLAGS) -c $$< -o $$@
+
+$$($(1).tests): $$($(1).testobjs) $(HARNESS_OBJS) $$($(1).archive) \
+                $$(foreach u,$$($(1).uses),$(OUT)/$$(u)/module.a) $(LIBCONC)
+	$$(say) LD $$@
+	$$(Q)$$(CC) $$(LDFLAGS) $$^ -o $$@ $(CRITERION_LIBS) $$($(1).ldlibs) $(LDLIBS_BASE)
+
+.PHONY: lab-$(1)
+lab-$(1): $$($(1).programs) $$(if $$($(1).testobjs),$$($(1).tests))
+endef
+
+$(foreach lab,$(ALL_LABS),$(eval $(call lab_rules,$(lab))))
+
+# Keep objects: they are intermediate files of pattern rules.
+.SECONDARY:
+
+# ---------------------------------------------------------------- main targets
+.PHONY: all impl lib libtests labs solutions
+all: deps-check
+	@$(MAKE) --no-print-directory impl IMPL=labs NO_DEPS_CHECK=1
+	@$(MAKE) --no-print-directory impl IMPL=solutions NO_DEPS_CHECK=1
+
+## impl: build one tree (IMPL=labs|solutions|<folder>, optional LAB=NN-name, OUT=dir)
+impl: $(LIBCONC) $(addprefix lab-,$(LABS))
+
+lib: $(LIBCONC)
+libtests: $(LIBTESTS)
+labs:
+	@$(MAKE) --no-print-directory impl IMPL=labs
+solutions:
+	@$(MAKE) --no-print-directory impl IMPL=solutions
+
+## grade: build IMPL (default labs) and grade it: STRICT=1, LAB=, FILTER= are honoured
+.PHONY: grade
+grade: deps-check
+	@python3 scripts/grade --impl $(IMPL) $(if $(LAB),--lab $(LAB)) \
+	    $(if $(FILTER),--filter '$(FILTER)') $(if $(STRICT),--strict)
+
+## test: the kit's self-check (lib tests, warnings, solutions full, starter zero, mutants)
+.PHONY: test
+test: deps-check
+	@python3 scripts/selfcheck $(if $(QUICK),--quick)
+
+# ---------------------------------------------------------------- dependencies
+## deps: install what the kit needs (Debian packages) when something is missing
+.PHONY: deps deps-check
+deps:
+	@scripts/deps install
+ifeq ($(NO_DEPS_CHECK),)
+deps-check:
+	@scripts/deps check-or-install
+else
+deps-check:
+endif
+
+# ---------------------------------------------------------------- editor support
+## compile_commands.json: a compilation database for clangd and other editors
+.PHONY: compile_commands.json
+compile_commands.json: deps-check
+	@command -v bear >/dev/null || { echo "make: bear is needed: apt-get install bear" >&2; exit 1; }
+	$(MAKE) --no-print-directory clean-compdb
+	bear --output $@ -- $(MAKE) --no-print-directory -B all NO_DEPS_CHECK=1
+
+.PHONY: clean-compdb
+clean-compdb:
+	@rm -f compile_commands.json
+
+FORMAT_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null || find lib labs solutions tests -name '*.[ch]')
+
+## format / format-check: apply or verify .clang-format
+.PHONY: format format-check
+format:
+	clang-format -i $(FORMAT_FILES)
+format-check:
+	clang-format --dry-run -Werror $(FORMAT_FILES)
+
+## clean: remove build/
+.PHONY: clean
+clean:
+	rm -rf $(BUILD)
+
+.PHONY: help
+help:
+	@echo "conclab make targets:"
+	@grep -h '^## ' $(MAKEFILE_LIST) | sed 's/^## /  /'
+	@echo "variables: IMPL=labs|solutions  LAB=NN-name  SAN=address|thread  CC=gcc|clang"
+	@echo "           FILTER=suite/test-glob  STRICT=1  QUICK=1"
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

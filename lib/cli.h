@@ -1,0 +1,62 @@
+/*
+ * cli: the command-line conventions every conclab program shares.
+ *
+ * Exit statuses: 0 ok, 1 failure, 2 usage error, 77 unsupported environment,
+ * 128+n killed by signal n. Every program answers --help (usage on stdout, exit 0)
+ * and --version, and rejects bad input with one clear line on stderr and status 2.
+ *
+ * The cli_parse_* functions are pure and thread-safe. The cli_*_option, cli_usage_error,
+ * cli_help and cli_version functions are for main() only: they print and exit.
+ */
+#ifndef CONCLAB_CLI_H
+#define CONCLAB_CLI_H
+
+#include <stdint.h>
+#include <stdnoreturn.h>
+
+#define CONCLAB_VERSION "1.0.0"
+
+#define EXIT_USAGE       2
+#define EXIT_UNSUPPORTED 77
+
+/* Why a number did not parse; 0 means it did. */
+enum cli_parse_error {
+    CLI_PARSE_OK = 0,
+    CLI_PARSE_EMPTY,
+    CLI_PARSE_NOT_A_NUMBER,
+    CLI_PARSE_NEGATIVE,
+    CLI_PARSE_TOO_LARGE,
+    CLI_PARSE_OUT_OF_RANGE,
+};
+
+/* Parses all of `text` as a decimal number in [min, max] into *out. No sign, blanks,
+ * hex or trailing garbage. Returns an enum cli_parse_error; *out is set only on success. */
+int cli_parse_u64(const char *text, uint64_t min, uint64_t max, uint64_t *out);
+int cli_parse_long(const char *text, long min, long max, long *out);
+
+/* The same for a finite decimal like "0.5" or "3". */
+int cli_parse_double(const char *text, double min, double max, double *out);
+
+/* A phrase that completes "'<text>' ...", e.g. "is not a whole number". */
+const char *cli_parse_problem(int error);
+
+/* Parse the value of `option` (e.g. "--threads") or exit 2 with a message such as
+ * "procs: --threads: 'x' is not a whole number (expected 1 to 1024)". */
+uint64_t cli_u64_option(const char *option, const char *text, uint64_t min, uint64_t max);
+long cli_long_option(const char *option, const char *text, long min, long max);
+double cli_double_option(const char *option, const char *text, double min, double max);
+
+/* Prints "<program>: <message>" and "Try '<program> --help'." to stderr, exits 2. */
+noreturn void cli_usage_error(const char *format, ...)
+    __attribute__((format(printf, 1, 2)));
+
+/* Prints `usage` to stdout and exits 0. */
+noreturn void cli_help(const char *usage);
+
+/* Prints "<program> (conclab) <version>" and exits 0. */
+noreturn void cli_version(void);
+
+/* The program's name as invoked, without its directory (for messages). */
+const char *cli_program_name(void);
+
+#endif

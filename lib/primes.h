@@ -1,0 +1,44 @@
+/*
+ * primes: the primality check of the chapter and the numbers it runs on.
+ *
+ * Everything here is pure: thread-safe, async-signal-safe, no allocation.
+ */
+#ifndef CONCLAB_PRIMES_H
+#define CONCLAB_PRIMES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The chapter's sample: 20 numbers from 2 to 10^16 - 1, small and large primes and
+ * composites with small and large factors, in the chapter's order. */
+#define PRIMES_NUMBERS_COUNT 20
+extern const uint64_t PRIMES_NUMBERS[PRIMES_NUMBERS_COUNT];
+
+/* The prime the chapter's spinner experiments check: 3.3 s in Python, but only about
+ * 0.08 s in C. */
+#define PRIMES_SPINNER_PRIME 5000111000222021ULL
+
+/* 2^61 - 1, a Mersenne prime: about 1.5 s of trial division in C on one 2020s core,
+ * so it plays the part the chapter gives PRIMES_SPINNER_PRIME. */
+#define PRIMES_SLOW_PRIME 2305843009213693951ULL
+
+/* Mastering Concurrency ch. 1 checks every number in [10^13, 10^13 + 500]. */
+#define PRIMES_RANGE_FIRST 10000000000000ULL
+#define PRIMES_RANGE_LAST  (PRIMES_RANGE_FIRST + 500ULL)
+
+/* The largest r with r * r <= n, exact for every 64-bit n. */
+uint64_t primes_isqrt(uint64_t n);
+
+/* true if n is prime. The chapter's algorithm: reject n < 2, accept 2, reject other
+ * evens, then try odd divisors 3, 5, 7, ... up to isqrt(n). Correct for every
+ * 64-bit input; takes about isqrt(n) / 2 divisions when n is prime. */
+bool primes_is_prime(uint64_t n);
+
+/* The same check, calling `pause(arg)` after every `every` divisors tried (every > 0),
+ * so that a cooperative scheduler can run other work meanwhile: the chapter's
+ * "nap". The result is the same as primes_is_prime(n). */
+bool primes_is_prime_with_pauses(uint64_t n, uint64_t every, void (*pause)(void *arg),
+                                 void *arg);
+
+#endif

@@ -1,0 +1,91 @@
+/*
+ * harness: run the program under test as a subprocess and observe it.
+ *
+ * Graded tests treat most lab programs as black boxes: run with arguments, feed
+ * stdin, capture stdout and stderr, time it, and look at its threads, children and
+ * fds in /proc while it runs. Every run has a timeout that kills the whole process
+ * group, so a hang, a deadlock or a fork bomb costs the test, never the grader.
+ *
+ * The child side only calls async-signal-safe functions between fork() and exec(),
+ * and leaves with _exit(): that is what a Criterion test needs to stay safe.
+ * Not thread-safe: run one program at a time per test process.
+ */
+#ifndef CONCLAB_HARNESS_H
+#define CONCLAB_HARNESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Output beyond this many bytes per stream is dropped (and the writer gets SIGXFSZ). */
+#define HARNESS_OUTPUT_CAP (8u << 20)
+
+struct run_spec {
+    const char *const *argv; /* argv[0] is the program's path; NULL-terminated */
+    const char *stdin_text;  /* becomes the program's stdin; NULL means /dev/null */
+    const char *const *env;  /* extra "NAME=VALUE" entries (NULL-terminated) or NULL */
+    double timeout_s;        /* the process group is killed after this; 0 means 10 s */
+};
+
+struct run_result {
+    bool exited;           /* ended by exit(): see exit_code */
+    int exit_code;
+    bool signaled;         /* ended by a signal: see signal (SIGKILL after a timeout) */
+    int signal;
+    bool timed_out;        /* still running at the timeout, and killed */
+    char *out;             /* stdout, NUL-terminated, at most HARNESS_OUTPUT_CAP bytes */
+    size_t out_len;
+    char *err;             /* stderr, likewise */
+    size_t err_len;
+    double wall_s;         /* from start to end */
+    double user_s, sys_s;  /* CPU time of the program and the children it reaped */
+    int leftover_processes; /* processes it started and left behind: still running, or
+                               exited but never reaped (zombies). They are killed. */
+};
+
+/* A started run: the pid is valid for /proc inspection until run_finish(). */
+struct run_handle {
+    pid_t pid;
+    int out_fd, err_fd, pidfd;
+    long long start_ns;
+    double timeout_s;
+};
+
+/* Runs spec to completion. Returns false only if the program could not be started at
+ * all (the reason is in result->err). Free the result with run_result_free(). */
+bool run_program(const struct run_spec *spec, struct run_result *result);
+
+/* The same in two steps, to look at or signal the program while it runs. */
+bool run_start(const struct run_spec *spec, struct run_handle *handle);
+void run_finish(struct run_handle *handle, struct run_result *result);
+void run_result_free(struct run_result *result);
+
+/* Waits until the program has written `needle` to stdout, or has ended, or timeout_s
+ * has passed. Returns true if the text appeared. */
+bool run_wait_for_output(struct run_handle *handle, const char *needle, double timeout_s);
+
+/* The path of a lab program in the build under test: $CONCLAB_BIN/<lab>/<program>
+ * (CONCLAB_BIN defaults to build/solutions). The TSan build is under $CONCLAB_TSAN_BIN;
+ * tsan_program_path() returns NULL when that variable is unset. Returned strings live
+ * in a small static ring: copy one you keep for long. */
+const char *program_path(const char *lab, const char *program);
+const char *tsan_program_path(const char *lab, const char *program);
+
+/* /proc views of a running process; -1 if it cannot be read (e.g. it has ended). */
+int proc_thread_count(pid_t pid);
+int proc_fd_count(pid_t pid);
+/* Fills up to max child pids of pid; returns how many it has (may exceed max). */
+int proc_children(pid_t pid, pid_t *children, int max);
+/* The state letter of /proc/<pid>/stat: 'R', 'S', 'Z' (zombie), ...; 0 if unreadable. */
+char proc_state(pid_t pid);
+
+/* Online CPUs; the test is skipped (with the reason) when there are fewer than n. */
+int online_cpus(void);
+void skip_unless_cpus(int n);
+
+/* Counts non-overlapping occurrences of needle in haystack. */
+size_t count_substr(const char *haystack, const char *needle);
+/* Counts lines ('\n'-terminated, plus a final unterminated one). */
+size_t count_lines(const char *text);
+
+#endif
