@@ -37,8 +37,13 @@ else
   $(error SAN must be address, thread or empty, not '$(SAN)')
 endif
 
-# IMPL is a folder of lab folders; OUT is where its build goes.
+# IMPL is a folder of lab folders; OUT is where its build goes. Paths inside the kit
+# are made relative, so that the dependency files (*.d) name targets the same way
+# whichever way the paths were given.
+relative = $(patsubst $(CURDIR)/%,%,$(abspath $(1)))
+override IMPL := $(call relative,$(IMPL))
 OUT ?= $(ROOT)/$(notdir $(IMPL))
+override OUT := $(call relative,$(OUT))
 
 OPT      ?= -O2
 CPPFLAGS += -D_GNU_SOURCE -Ilib -MMD -MP
@@ -216,4 +221,4 @@ help:
 	@echo "variables: IMPL=labs|solutions  LAB=NN-name  SAN=address|thread  CC=gcc|clang"
 	@echo "           FILTER=suite/test-glob  STRICT=1  QUICK=1"
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(sort $(shell find $(BUILD) $(OUT) -name '*.d' 2>/dev/null))

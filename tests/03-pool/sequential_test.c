@@ -171,7 +171,7 @@ GRADED(sequential, gets_the_edge_cases_right)
 GRADED(sequential, prints_the_chapter_format)
 {
     struct run_result r = run_sequential((const char *[]){"--range", "10", "13", NULL}, NULL);
-    cr_assert_eq(r.exit_code, 0, "expected exit status 0, got %d", r.exit_code);
+    cr_assert_eq(r.exit_code, 0, "expected exit status 0, got %s", run_describe_end(&r));
     const char *expected_prefix[] = {
         "              10   ",
         "              11 P ",
@@ -207,7 +207,7 @@ GRADED(sequential, prints_the_chapter_format)
 GRADED(sequential, checks_every_number_of_a_range)
 {
     struct run_result r = run_sequential((const char *[]){"--range", "20", "40", NULL}, NULL);
-    cr_assert_eq(r.exit_code, 0, "expected exit status 0, got %d", r.exit_code);
+    cr_assert_eq(r.exit_code, 0, "expected exit status 0, got %s", run_describe_end(&r));
     struct expected want[21];
     for (uint64_t n = 20; n <= 40; n++) {
         bool prime = n == 23 || n == 29 || n == 31 || n == 37;

@@ -86,6 +86,8 @@ static void exec_child(const struct run_spec *spec, char **env, int in_fd, int o
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
 
+    if (spec->before_exec != NULL)
+        spec->before_exec();
     execve(spec->argv[0], (char *const *)spec->argv, env);
     static const char msg[] = "harness: exec failed\n";
     ssize_t ignored = write(STDERR_FILENO, msg, sizeof msg - 1);
@@ -380,6 +382,21 @@ void skip_unless_cpus(int n)
     if (have < n)
         cr_skip_test("needs at least %d CPUs to observe parallelism; this machine has %d", n,
                      have);
+}
+
+const char *run_describe_end(const struct run_result *result)
+{
+    static char text[128];
+    if (result->timed_out)
+        snprintf(text, sizeof text, "timed out after %.1f s and was killed", result->wall_s);
+    else if (result->signaled)
+        snprintf(text, sizeof text, "killed by signal %d (%s)", result->signal,
+                 strsignal(result->signal));
+    else if (result->exited)
+        snprintf(text, sizeof text, "exit status %d", result->exit_code);
+    else
+        snprintf(text, sizeof text, "an unknown end");
+    return text;
 }
 
 size_t count_substr(const char *haystack, const char *needle)

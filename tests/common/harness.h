@@ -25,6 +25,9 @@ struct run_spec {
     const char *stdin_text;  /* becomes the program's stdin; NULL means /dev/null */
     const char *const *env;  /* extra "NAME=VALUE" entries (NULL-terminated) or NULL */
     double timeout_s;        /* the process group is killed after this; 0 means 10 s */
+    /* Called in the child just before exec (e.g. to install a seccomp filter). It must
+     * be async-signal-safe; it may _exit(127) on failure. NULL for none. */
+    void (*before_exec)(void);
 };
 
 struct run_result {
@@ -82,6 +85,10 @@ char proc_state(pid_t pid);
 /* Online CPUs; the test is skipped (with the reason) when there are fewer than n. */
 int online_cpus(void);
 void skip_unless_cpus(int n);
+
+/* How the run ended, for messages: "exit status 3", "killed by signal 11 (Segmentation
+ * fault)", "timed out after 5.0 s". Returns a static buffer (overwritten by each call). */
+const char *run_describe_end(const struct run_result *result);
 
 /* Counts non-overlapping occurrences of needle in haystack. */
 size_t count_substr(const char *haystack, const char *needle);
