@@ -192,13 +192,7 @@ endif
 ## compile_commands.json: a compilation database for clangd and other editors
 .PHONY: compile_commands.json
 compile_commands.json: deps-check
-	@command -v bear >/dev/null || { echo "make: bear is needed: apt-get install bear" >&2; exit 1; }
-	$(MAKE) --no-print-directory clean-compdb
-	bear --output $@ -- $(MAKE) --no-print-directory -B all NO_DEPS_CHECK=1
-
-.PHONY: clean-compdb
-clean-compdb:
-	@rm -f compile_commands.json
+	@python3 scripts/compdb $@
 
 FORMAT_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null || find lib labs solutions tests -name '*.[ch]')
 

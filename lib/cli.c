@@ -108,8 +108,7 @@ uint64_t cli_u64_option(const char *option, const char *text, uint64_t min, uint
     int error = cli_parse_u64(text, min, max, &value);
     if (error != CLI_PARSE_OK)
         cli_usage_error("%s: '%s' %s (expected %llu to %llu)", option, text,
-                        cli_parse_problem(error), (unsigned long long)min,
-                        (unsigned long long)max);
+                        cli_parse_problem(error), (unsigned long long)min, (unsigned long long)max);
     return value;
 }
 
@@ -118,8 +117,8 @@ long cli_long_option(const char *option, const char *text, long min, long max)
     long value = 0;
     int error = cli_parse_long(text, min, max, &value);
     if (error != CLI_PARSE_OK)
-        cli_usage_error("%s: '%s' %s (expected %ld to %ld)", option, text,
-                        cli_parse_problem(error), min, max);
+        cli_usage_error("%s: '%s' %s (expected %ld to %ld)", option, text, cli_parse_problem(error),
+                        min, max);
     return value;
 }
 
@@ -128,8 +127,8 @@ double cli_double_option(const char *option, const char *text, double min, doubl
     double value = 0;
     int error = cli_parse_double(text, min, max, &value);
     if (error != CLI_PARSE_OK)
-        cli_usage_error("%s: '%s' %s (expected %g to %g)", option, text,
-                        cli_parse_problem(error), min, max);
+        cli_usage_error("%s: '%s' %s (expected %g to %g)", option, text, cli_parse_problem(error),
+                        min, max);
     return value;
 }
 

@@ -47,8 +47,7 @@ long cli_long_option(const char *option, const char *text, long min, long max);
 double cli_double_option(const char *option, const char *text, double min, double max);
 
 /* Prints "<program>: <message>" and "Try '<program> --help'." to stderr, exits 2. */
-noreturn void cli_usage_error(const char *format, ...)
-    __attribute__((format(printf, 1, 2)));
+noreturn void cli_usage_error(const char *format, ...) __attribute__((format(printf, 1, 2)));
 
 /* Prints `usage` to stdout and exits 0. */
 noreturn void cli_help(const char *usage);

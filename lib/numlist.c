@@ -151,8 +151,7 @@ void numlist_from_options(struct numlist *list, const char *path, const char *fi
         if (a > b)
             cli_usage_error("--range %s %s: FIRST is greater than LAST", first, last);
         if (b - a >= NUMLIST_MAX_COUNT)
-            cli_usage_error("--range %s %s: more than %d numbers", first, last,
-                            NUMLIST_MAX_COUNT);
+            cli_usage_error("--range %s %s: more than %d numbers", first, last, NUMLIST_MAX_COUNT);
         result = numlist_range(list, a, b);
     } else {
         result = numlist_default(list);

@@ -37,8 +37,7 @@ uint64_t primes_isqrt(uint64_t n)
     return r;
 }
 
-bool primes_is_prime_with_pauses(uint64_t n, uint64_t every, void (*pause)(void *arg),
-                                 void *arg)
+bool primes_is_prime_with_pauses(uint64_t n, uint64_t every, void (*pause)(void *arg), void *arg)
 {
     if (n < 2)
         return false;

@@ -38,7 +38,6 @@ bool primes_is_prime(uint64_t n);
 /* The same check, calling `pause(arg)` after every `every` divisors tried (every > 0),
  * so that a cooperative scheduler can run other work meanwhile: the chapter's
  * "nap". The result is the same as primes_is_prime(n). */
-bool primes_is_prime_with_pauses(uint64_t n, uint64_t every, void (*pause)(void *arg),
-                                 void *arg);
+bool primes_is_prime_with_pauses(uint64_t n, uint64_t every, void (*pause)(void *arg), void *arg);
 
 #endif

@@ -13,10 +13,10 @@
 #include <stddef.h>
 
 /* The frames, in order: backslash, bar, slash, dash. */
-#define SPINNER_VIEW_FRAMES       "\\|/-"
-#define SPINNER_VIEW_FRAME_COUNT  4
-#define SPINNER_VIEW_MESSAGE      "thinking!"
-#define SPINNER_VIEW_MAX_MESSAGE  200
+#define SPINNER_VIEW_FRAMES      "\\|/-"
+#define SPINNER_VIEW_FRAME_COUNT 4
+#define SPINNER_VIEW_MESSAGE     "thinking!"
+#define SPINNER_VIEW_MAX_MESSAGE 200
 
 /* The character of frame number `i`; frames repeat every SPINNER_VIEW_FRAME_COUNT. */
 char spinner_view_frame(unsigned long i);

@@ -51,10 +51,10 @@ static const struct expected edge_numbers[] = {
     {25, false},
     {49, false},
     {121, false},
-    {4293001441ULL, false}, /* 65521^2: 65521 is the largest prime below 2^16 */
-    {4294967291ULL, true},  /* the largest prime below 2^32 */
-    {4294967279ULL, true},  /* the second largest */
-    {4294967297ULL, false}, /* 2^32 + 1 = 641 * 6700417 */
+    {4293001441ULL, false},           /* 65521^2: 65521 is the largest prime below 2^16 */
+    {4294967291ULL, true},            /* the largest prime below 2^32 */
+    {4294967279ULL, true},            /* the second largest */
+    {4294967297ULL, false},           /* 2^32 + 1 = 641 * 6700417 */
     {18446744073709551615ULL, false}, /* 2^64 - 1 = 3 * 5 * 17 * ... */
     {18446744073709551614ULL, false},
     {9223372036854775809ULL, false}, /* 2^63 + 1 = 3 * 3 * 3 * 19 * ... */
@@ -109,10 +109,8 @@ static void assert_results(const char *output, const struct expected *want, size
         while (i < count && want[i].n != n)
             i++;
         cr_assert(i < count, "%s: unexpected result line '%s'", what, line);
-        cr_assert_eq(prime, want[i].prime,
-                     "%s: %" PRIu64 " is %s, but the line says '%s'", what, n,
-                     want[i].prime ? "prime (expected a P)" : "not prime (expected no P)",
-                     line);
+        cr_assert_eq(prime, want[i].prime, "%s: %" PRIu64 " is %s, but the line says '%s'", what, n,
+                     want[i].prime ? "prime (expected a P)" : "not prime (expected no P)", line);
         seen[i]++;
     }
     for (size_t i = 0; i < count; i++)
@@ -148,11 +146,10 @@ static struct run_result run_sequential(const char *const *args, const char *inp
 GRADED(sequential, checks_the_20_numbers)
 {
     struct run_result r = run_sequential((const char *[]){NULL}, NULL);
-    cr_assert_eq(r.exit_code, 0, "expected exit status 0, got %d (stderr: %.200s)",
-                 r.exit_code, r.err);
+    cr_assert_eq(r.exit_code, 0, "expected exit status 0, got %d (stderr: %.200s)", r.exit_code,
+                 r.err);
     assert_results(r.out, chapter_numbers, 20, "the chapter's 20 numbers");
-    cr_assert(strstr(r.out, "Total time: ") != NULL,
-              "expected a last line 'Total time: X.XXs'");
+    cr_assert(strstr(r.out, "Total time: ") != NULL, "expected a last line 'Total time: X.XXs'");
     run_result_free(&r);
 }
 
@@ -189,8 +186,7 @@ GRADED(sequential, prints_the_chapter_format)
         double seconds;
         int used = 0;
         cr_assert(sscanf(p + 19, "%lfs%n", &seconds, &used) == 1 && used > 0,
-                  "line %zu: expected the elapsed seconds after the flag, got '%.40s'", i + 1,
-                  p);
+                  "line %zu: expected the elapsed seconds after the flag, got '%.40s'", i + 1, p);
         const char *dot = strchr(p + 19, '.');
         cr_assert(dot != NULL && strspn(dot + 1, "0123456789") == 6,
                   "line %zu: expected 6 decimals in the seconds, got '%.40s'", i + 1, p);

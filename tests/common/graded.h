@@ -19,13 +19,13 @@
 /* Records that suite/name ran to its end (no-op outside the grader). */
 void graded_mark_finished(const char *suite, const char *name);
 
-#define GRADED(Suite, Name, ...)                                                               \
-    static void graded_body_##Suite##_##Name(void);                                            \
-    Test(Suite, Name, .disabled = false, ##__VA_ARGS__)                                        \
-    {                                                                                          \
-        graded_body_##Suite##_##Name();                                                        \
-        graded_mark_finished(#Suite, #Name);                                                   \
-    }                                                                                          \
+#define GRADED(Suite, Name, ...)                                                                   \
+    static void graded_body_##Suite##_##Name(void);                                                \
+    Test(Suite, Name, .disabled = false, ##__VA_ARGS__)                                            \
+    {                                                                                              \
+        graded_body_##Suite##_##Name();                                                            \
+        graded_mark_finished(#Suite, #Name);                                                       \
+    }                                                                                              \
     static void graded_body_##Suite##_##Name(void)
 
 #endif

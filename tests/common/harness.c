@@ -63,8 +63,7 @@ static char **build_env(const char *const *extra)
 }
 
 /* In the child, between fork() and exec(): async-signal-safe calls only. */
-static void exec_child(const struct run_spec *spec, char **env, int in_fd, int out_fd,
-                       int err_fd)
+static void exec_child(const struct run_spec *spec, char **env, int in_fd, int out_fd, int err_fd)
 {
     /* Its own process group, so that a timeout can kill everything it started. */
     setpgid(0, 0);
@@ -380,8 +379,7 @@ void skip_unless_cpus(int n)
 {
     int have = online_cpus();
     if (have < n)
-        cr_skip_test("needs at least %d CPUs to observe parallelism; this machine has %d", n,
-                     have);
+        cr_skip_test("needs at least %d CPUs to observe parallelism; this machine has %d", n, have);
 }
 
 const char *run_describe_end(const struct run_result *result)

@@ -31,17 +31,17 @@ struct run_spec {
 };
 
 struct run_result {
-    bool exited;           /* ended by exit(): see exit_code */
+    bool exited; /* ended by exit(): see exit_code */
     int exit_code;
-    bool signaled;         /* ended by a signal: see signal (SIGKILL after a timeout) */
+    bool signaled; /* ended by a signal: see signal (SIGKILL after a timeout) */
     int signal;
-    bool timed_out;        /* still running at the timeout, and killed */
-    char *out;             /* stdout, NUL-terminated, at most HARNESS_OUTPUT_CAP bytes */
+    bool timed_out; /* still running at the timeout, and killed */
+    char *out;      /* stdout, NUL-terminated, at most HARNESS_OUTPUT_CAP bytes */
     size_t out_len;
-    char *err;             /* stderr, likewise */
+    char *err; /* stderr, likewise */
     size_t err_len;
-    double wall_s;         /* from start to end */
-    double user_s, sys_s;  /* CPU time of the program and the children it reaped */
+    double wall_s;          /* from start to end */
+    double user_s, sys_s;   /* CPU time of the program and the children it reaped */
     int leftover_processes; /* processes it started and left behind: still running, or
                                exited but never reaped (zombies). They are killed. */
 };

@@ -17,8 +17,8 @@ Test(numlist, reads_one_number_per_line)
 {
     struct numlist list;
     char err[256] = "";
-    cr_assert_eq(read_text(&list, " 7\n11 \r\n18446744073709551615\n", err, sizeof err), 0,
-                 "%s", err);
+    cr_assert_eq(read_text(&list, " 7\n11 \r\n18446744073709551615\n", err, sizeof err), 0, "%s",
+                 err);
     cr_assert_eq(list.count, 3);
     cr_assert_eq(list.values[1], 11);
     cr_assert_eq(list.values[2], UINT64_MAX);

@@ -33,8 +33,8 @@ Test(primes, small_numbers_match_a_sieve)
 Test(primes, the_chapter_numbers_are_as_published)
 {
     static const bool prime[PRIMES_NUMBERS_COUNT] = {
-        true, true, true, true, false, false, true, false, false, false,
-        true, false, false, true, false, false, true, false, true, false,
+        true, true,  true,  true, false, false, true, false, false, false,
+        true, false, false, true, false, false, true, false, true,  false,
     };
     cr_assert_eq(PRIMES_NUMBERS[0], 2);
     cr_assert_eq(PRIMES_NUMBERS[19], 9999999999999999ULL);

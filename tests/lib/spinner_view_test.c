@@ -17,8 +17,8 @@ Test(spinner_view, draws_frames_in_order_and_clears_the_line)
     int fds[2];
     cr_assert_eq(pipe(fds), 0);
     char buf[256];
-    const char *expected[] = {"\r\\ thinking!", "\r| thinking!", "\r/ thinking!",
-                              "\r- thinking!", "\r\\ thinking!"};
+    const char *expected[] = {"\r\\ thinking!", "\r| thinking!", "\r/ thinking!", "\r- thinking!",
+                              "\r\\ thinking!"};
     for (unsigned long i = 0; i < 5; i++) {
         cr_assert_eq(spinner_view_draw(fds[1], i, SPINNER_VIEW_MESSAGE), 0);
         drain(fds[0], buf, sizeof buf);
