@@ -1,0 +1,33 @@
+/*
+ * bank: accounts, each with its own lock, and transfers between them
+ * (Mastering Concurrency, ch. 12: deadlocks).
+ *
+ * A transfer holds the locks of both accounts, so that no other thread ever sees the
+ * money in neither account or in both. All functions except bank_open() and
+ * bank_close() are thread-safe.
+ */
+#ifndef CONCLAB_BANK_H
+#define CONCLAB_BANK_H
+
+#include <pthread.h>
+
+struct account {
+    pthread_mutex_t lock;
+    long balance; /* protected by lock */
+    unsigned id;  /* fixed by bank_open(): the account's index in its bank */
+};
+
+/* Opens account number `id` with `balance`. Returns 0 or a positive errno. */
+int bank_open(struct account *account, unsigned id, long balance);
+
+/* Releases the account's lock. No thread may be using it. */
+void bank_close(struct account *account);
+
+/* Moves `amount` from `from` to `to` (two different accounts) as one step. */
+void bank_transfer(struct account *from, struct account *to, long amount);
+
+/* The sum of the balances of accounts[0..count-1], read at one instant: it holds
+ * every account's lock at once. */
+long bank_audit(struct account *accounts, unsigned count);
+
+#endif

@@ -1,0 +1,187 @@
+/*
+ * transfer: threads move money between accounts while an auditor checks that the
+ * total never changes. A deadlock hangs the program; a transfer that is not one step
+ * shows up as an audit that finds money missing or doubled.
+ *
+ * Thread t makes TRANSFERS transfers of 1 to 10 between accounts picked by its own
+ * pseudo-random sequence (the same every run). With two accounts and two threads,
+ * thread 0 always moves money from account 0 to account 1 and thread 1 the other
+ * way: the textbook deadlock.
+ *
+ * This file is the lab's checker: the transfers themselves are in bank.c.
+ */
+#include "bank.h"
+#include "cli.h"
+#include "clock.h"
+#include "delay.h"
+#include "die.h"
+
+#include <getopt.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#define MAX_THREADS  64
+#define MAX_ACCOUNTS 64
+#define OPENING      1000L /* the opening balance of every account */
+
+struct shared {
+    struct account accounts[MAX_ACCOUNTS];
+    unsigned account_count; /* fixed before the threads start */
+    long transfers;         /* per thread; likewise */
+    atomic_int running;     /* transfer threads not finished yet */
+};
+
+struct mover {
+    struct shared *shared;
+    unsigned index;
+};
+
+static const char *const delay_points[] = {"between", NULL};
+
+static const char usage[] =
+    "Usage: transfer [--threads T] [--accounts A] [--transfers N] [--delay POINT=US]...\n"
+    "Move money between A accounts with T threads, N transfers each, while an auditor\n"
+    "checks that the total never changes.\n"
+    "\n"
+    "  --threads T        transfer threads, 1 to 64 (default 2)\n"
+    "  --accounts A       accounts, 2 to 64 (default 2)\n"
+    "  --transfers N      transfers per thread, 1 to 10000000 (default 100000)\n"
+    "  --delay POINT=US   pause US microseconds at a point, to widen a race window:\n"
+    "                       between  a transfer, between taking its two locks\n"
+    "  -h, --help         show this help and exit\n"
+    "  -V, --version      show the version and exit\n"
+    "\n"
+    "Exit status: 0 the money added up, 1 it did not, 2 bad usage.\n"
+    "A deadlock makes it hang: stop it with Ctrl-C.\n";
+
+/* xorshift64: a small, fast pseudo-random sequence, private to each thread. */
+static uint64_t next_random(uint64_t *state)
+{
+    uint64_t x = *state;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return *state = x;
+}
+
+static void *move_money(void *arg)
+{
+    const struct mover *m = arg;
+    struct shared *s = m->shared;
+    uint64_t state = 0x9E3779B97F4A7C15ULL * (m->index + 1);
+    for (long i = 0; i < s->transfers; i++) {
+        unsigned from, to;
+        if (s->account_count == 2) {
+            from = m->index % 2; /* even threads 0 -> 1, odd threads 1 -> 0 */
+            to = 1 - from;
+        } else {
+            from = (unsigned)(next_random(&state) % s->account_count);
+            to = (from + 1 + (unsigned)(next_random(&state) % (s->account_count - 1))) %
+                 s->account_count;
+        }
+        long amount = 1 + (long)(next_random(&state) % 10);
+        bank_transfer(&s->accounts[from], &s->accounts[to], amount);
+    }
+    atomic_fetch_sub(&s->running, 1);
+    return NULL;
+}
+
+static void start(pthread_t *thread, void *(*body)(void *), void *arg)
+{
+    int error = pthread_create(thread, NULL, body, arg);
+    if (error != 0)
+        die_error("pthread_create", error);
+}
+
+int main(int argc, char *argv[])
+{
+    static const struct option options[] = {
+        {"threads", required_argument, NULL, 't'},
+        {"accounts", required_argument, NULL, 'a'},
+        {"transfers", required_argument, NULL, 'n'},
+        {"delay", required_argument, NULL, 'd'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {0},
+    };
+    long threads = 2, accounts = 2, transfers = 100000;
+    int opt;
+    while ((opt = getopt_long(argc, argv, "hV", options, NULL)) != -1) {
+        switch (opt) {
+        case 't':
+            threads = cli_long_option("--threads", optarg, 1, MAX_THREADS);
+            break;
+        case 'a':
+            accounts = cli_long_option("--accounts", optarg, 2, MAX_ACCOUNTS);
+            break;
+        case 'n':
+            transfers = cli_long_option("--transfers", optarg, 1, 10000000);
+            break;
+        case 'd':
+            delay_option(optarg, delay_points);
+            break;
+        case 'h':
+            cli_help(usage);
+        case 'V':
+            cli_version();
+        default:
+            cli_usage_error("unknown option");
+        }
+    }
+    if (optind < argc)
+        cli_usage_error("unexpected argument '%s'", argv[optind]);
+
+    static struct shared shared;
+    shared.account_count = (unsigned)accounts;
+    shared.transfers = transfers;
+    for (unsigned i = 0; i < shared.account_count; i++) {
+        int error = bank_open(&shared.accounts[i], i, OPENING);
+        if (error != 0)
+            die_error("bank_open", error);
+    }
+    long expected = OPENING * accounts;
+    atomic_init(&shared.running, (int)threads);
+
+    printf("Moving money between %ld accounts with %ld threads, %ld transfers each:\n", accounts,
+           threads, transfers);
+    fflush(stdout);
+    double t0 = clock_seconds();
+    pthread_t movers[MAX_THREADS];
+    struct mover args[MAX_THREADS];
+    for (long i = 0; i < threads; i++) {
+        args[i] = (struct mover){.shared = &shared, .index = (unsigned)i};
+        start(&movers[i], move_money, &args[i]);
+    }
+
+    /* Main is the auditor: it checks the total while the transfers run. */
+    long audits = 0, wrong_audits = 0, first_wrong = 0;
+    while (atomic_load(&shared.running) > 0) {
+        long total = bank_audit(shared.accounts, shared.account_count);
+        audits++;
+        if (total != expected && wrong_audits++ == 0)
+            first_wrong = total;
+        sched_yield();
+    }
+    for (long i = 0; i < threads; i++) {
+        int error = pthread_join(movers[i], NULL);
+        if (error != 0)
+            die_error("pthread_join", error);
+    }
+    long final_total = bank_audit(shared.accounts, shared.account_count);
+
+    printf("audits: %ld during the run, %ld found a wrong total", audits, wrong_audits);
+    if (wrong_audits > 0)
+        printf(" (the first: %ld, expected %ld)", first_wrong, expected);
+    printf("\ntotal: %ld at the end, expected %ld\n", final_total, expected);
+    printf("Total time: %.2fs\n", clock_seconds() - t0);
+    for (unsigned i = 0; i < shared.account_count; i++)
+        bank_close(&shared.accounts[i]);
+    bool ok = wrong_audits == 0 && final_total == expected;
+    if (fflush(stdout) != 0)
+        die_errno("stdout");
+    return ok ? EXIT_SUCCESS : EXIT_FAILURE;
+}

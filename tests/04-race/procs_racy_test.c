@@ -1,0 +1,147 @@
+/*
+ * Graded tests of lab 04, part A: the parent of procs_racy must collect every result,
+ * for any input and any timing, and reap every worker.
+ *
+ * The delays widen the race windows: `collect` slows the parent down, so that the
+ * workers empty the job pipe while results still wait to be read; `worker` slows the
+ * workers down, so that the parent runs ahead of them.
+ */
+#include "graded.h"
+#include "primes.h"
+#include "race_support.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Inputs of several sizes, none of them 20: a parent that counts to 20 is wrong. */
+static const uint64_t small[] = {0, 1, 2, 97, 100, 561, 4294967291ULL};
+static const uint64_t one[] = {7919};
+
+static const char hang_hint[] =
+    "the parent waited for a result that never came. When can it be sure that every "
+    "result has arrived?";
+
+static char *numbers_text(const uint64_t *values, size_t count)
+{
+    char *text = calloc(count * 24 + 1, 1);
+    cr_assert_not_null(text);
+    for (size_t i = 0; i < count; i++)
+        sprintf(text + strlen(text), "%" PRIu64 "\n", values[i]);
+    return text;
+}
+
+/* Checks that the output has exactly one correct result line per number. */
+static void assert_every_result(const char *out, const uint64_t *values, size_t count,
+                                const char *what)
+{
+    size_t *seen = calloc(count, sizeof *seen);
+    size_t lines = 0;
+    for (const char *line = out; *line != '\0';) {
+        const char *end = strchr(line, '\n');
+        size_t len = end ? (size_t)(end - line) : strlen(line);
+        uint64_t n;
+        char flag;
+        double seconds;
+        if (len > 18 && line[16] == ' ' && line[18] == ' ' &&
+            sscanf(line, "%" SCNu64 " %c", &n, &flag) >= 1 &&
+            sscanf(line + 19, "%lfs", &seconds) == 1) {
+            flag = line[17];
+            lines++;
+            size_t i = 0;
+            while (i < count && values[i] != n)
+                i++;
+            cr_assert(i < count, "%s: a result line for %" PRIu64 ", which was not asked for", what,
+                      n);
+            cr_assert(flag == (primes_is_prime(n) ? 'P' : ' '),
+                      "%s: the result for %" PRIu64 " is wrong (flag '%c')", what, n, flag);
+            seen[i]++;
+        }
+        line = end ? end + 1 : line + len;
+    }
+    for (size_t i = 0; i < count; i++) {
+        cr_assert(seen[i] <= 1, "%s: %" PRIu64 " was reported %zu times", what, values[i], seen[i]);
+        cr_assert(seen[i] == 1,
+                  "%s: no result for %" PRIu64 " (%zu of %zu results printed). The parent "
+                  "stopped collecting before every worker had sent its results: an empty "
+                  "job pipe does not mean that the results are in.",
+                  what, values[i], lines, count);
+    }
+    char summary[64];
+    snprintf(summary, sizeof summary, "%zu checks in ", count);
+    cr_assert(strstr(out, summary) != NULL, "%s: expected a last line '%sX.XXs'", what, summary);
+    free(seen);
+}
+
+/* One run of procs_racy on `values` given on stdin, checked completely. */
+static void run_and_check(const char *procs, const uint64_t *values, size_t count,
+                          const char *delay1, const char *delay2)
+{
+    const char *args[8] = {procs, "--numbers", "-"};
+    size_t n = 3;
+    if (delay1) {
+        args[n++] = "--delay";
+        args[n++] = delay1;
+    }
+    if (delay2) {
+        args[n++] = "--delay";
+        args[n++] = delay2;
+    }
+    char what[256];
+    snprintf(what, sizeof what, "%s  (%zu numbers on stdin)", race_describe("procs_racy", args),
+             count);
+    char *input = numbers_text(values, count);
+    struct run_result r = race_run(RACE_PLAIN, "procs_racy", args, input, 10, what, hang_hint);
+    race_expect_exit(&r, 0, what,
+                     "The parent must stop exactly when every result is in: not before "
+                     "(results lost), not after (waiting for a result that never comes). "
+                     "Which process knows when its results are all sent?");
+    assert_every_result(r.out, values, count, what);
+    run_result_free(&r);
+    free(input);
+}
+
+static uint64_t *range_values(uint64_t first, size_t count)
+{
+    uint64_t *values = calloc(count, sizeof *values);
+    cr_assert_not_null(values);
+    for (size_t i = 0; i < count; i++)
+        values[i] = first + i;
+    return values;
+}
+
+GRADED(procs, reports_every_result_when_the_parent_is_slow)
+{
+    /* While the parent pauses after its first result, the workers check the other
+     * numbers and take their stop jobs: the job pipe is then empty, and the results
+     * wait in the result pipe. */
+    run_and_check("1", small, 7, "collect=10000", NULL);
+    run_and_check("2", small, 7, "collect=10000", NULL);
+    uint64_t *values = range_values(1000, 13);
+    run_and_check("4", values, 13, "collect=5000", NULL);
+    run_and_check("3", values, 13, "collect=5000", NULL);
+    free(values);
+}
+
+GRADED(procs, reports_every_result_for_any_input_size)
+{
+    run_and_check("1", one, 1, "collect=10000", NULL);
+    run_and_check("3", one, 1, "collect=10000", NULL);
+    run_and_check("2", small, 5, "collect=10000", NULL);
+    uint64_t *values = range_values(5000, 37);
+    run_and_check("2", values, 37, "collect=2000", NULL);
+    run_and_check("5", values, 37, "collect=2000", NULL);
+    free(values);
+}
+
+GRADED(procs, reports_every_result_when_workers_are_slow)
+{
+    /* Slow workers: some are still checking a number when the others have taken
+     * their stop jobs. */
+    uint64_t *values = range_values(100, 11);
+    run_and_check("2", values, 11, "worker=3000", "collect=8000");
+    run_and_check("3", values, 11, "worker=5000", "collect=8000");
+    run_and_check("4", values, 11, "worker=2000", "collect=8000");
+    free(values);
+}

@@ -1,0 +1,223 @@
+/*
+ * counter: count the primes among some numbers with several workers that share one
+ * counter (Mastering Concurrency, ch. 14: race conditions).
+ *
+ * Each worker checks one block of the numbers and adds one to the shared count for
+ * each prime it finds. Adding one is three steps, read, add, write back: two workers
+ * that interleave them lose an update. Here the three steps form a critical section
+ * under a mutex. Only the update is locked, never the primality check: the checks,
+ * where the time goes, still run in parallel.
+ *
+ * With --procs the workers are processes, and the count lives in a MAP_SHARED page
+ * with a mutex marked PTHREAD_PROCESS_SHARED; with threads the same code works on
+ * the same structure.
+ */
+#include "cli.h"
+#include "clock.h"
+#include "delay.h"
+#include "die.h"
+#include "numlist.h"
+#include "primes.h"
+
+#include <getopt.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <stdnoreturn.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define MAX_WORKERS 256
+
+/* The shared count. It lives in a MAP_SHARED page so that forked workers share it. */
+struct tally {
+    pthread_mutex_t lock; /* PTHREAD_PROCESS_SHARED, so it also works across fork() */
+    volatile long primes; /* "volatile, so every thread sees the latest value" */
+};
+
+/* What one worker does: the numbers at indexes first to end - 1. */
+struct slice {
+    struct tally *tally;
+    const struct numlist *numbers;
+    size_t first, end;
+};
+
+static const char *const delay_points[] = {"work", "window", NULL};
+
+static const char usage[] =
+    "Usage: counter [WORKERS] [--procs] [--numbers FILE | --range FIRST LAST]\n"
+    "               [--delay POINT=US]...\n"
+    "Count the primes among numbers with WORKERS threads (default: one per CPU) that\n"
+    "add to one shared counter.\n"
+    "\n"
+    "  --procs             use worker processes sharing a MAP_SHARED counter\n"
+    "  --numbers FILE      one number per line; '-' reads standard input\n"
+    "  --range FIRST LAST  every number from FIRST to LAST (default: 1 to 1000000)\n"
+    "  --delay POINT=US    pause US microseconds at a point, to widen a race window:\n"
+    "                        work    before checking each number\n"
+    "                        window  between reading the count and writing it back\n"
+    "  -h, --help          show this help and exit\n"
+    "  -V, --version       show the version and exit\n"
+    "\n"
+    "Exit status: 0 ok, 1 failure, 2 bad usage or input.\n";
+
+/* Adds one to the shared count. The read, the add and the write back happen under the
+ * lock, so no other worker can read the old value in between. */
+static void tally_add_one(struct tally *tally)
+{
+    long seen = tally->primes;
+    delay_at("window");
+    tally->primes = seen + 1;
+}
+
+static void count_slice(const struct slice *s)
+{
+    for (size_t i = s->first; i < s->end; i++) {
+        delay_at("work");
+        if (primes_is_prime(s->numbers->values[i]))
+            tally_add_one(s->tally);
+    }
+}
+
+static void *thread_main(void *arg)
+{
+    count_slice(arg);
+    return NULL;
+}
+
+static struct tally *tally_create(void)
+{
+    struct tally *tally =
+        mmap(NULL, sizeof *tally, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (tally == MAP_FAILED)
+        die_errno("mmap");
+    pthread_mutexattr_t attr;
+    int error = pthread_mutexattr_init(&attr);
+    if (error == 0)
+        error = pthread_mutexattr_setpshared(&attr, PTHREAD_PROCESS_SHARED);
+    if (error == 0)
+        error = pthread_mutex_init(&tally->lock, &attr);
+    if (error != 0)
+        die_error("pthread_mutex_init", error);
+    pthread_mutexattr_destroy(&attr);
+    tally->primes = 0;
+    return tally;
+}
+
+static void run_threads(struct slice *slices, unsigned workers)
+{
+    pthread_t threads[MAX_WORKERS];
+    for (unsigned i = 0; i < workers; i++) {
+        int error = pthread_create(&threads[i], NULL, thread_main, &slices[i]);
+        if (error != 0)
+            die_error("pthread_create", error);
+    }
+    for (unsigned i = 0; i < workers; i++) {
+        int error = pthread_join(threads[i], NULL);
+        if (error != 0)
+            die_error("pthread_join", error);
+    }
+}
+
+static void run_processes(struct slice *slices, unsigned workers)
+{
+    pid_t pids[MAX_WORKERS];
+    fflush(stdout); /* or each child would inherit, and print, what is buffered */
+    for (unsigned i = 0; i < workers; i++) {
+        pids[i] = fork();
+        if (pids[i] < 0)
+            die_errno("fork");
+        if (pids[i] == 0) {
+            count_slice(&slices[i]);
+            _exit(EXIT_SUCCESS);
+        }
+    }
+    bool failed = false;
+    for (unsigned i = 0; i < workers; i++) {
+        int status;
+        if (waitpid(pids[i], &status, 0) < 0)
+            die_errno("waitpid");
+        failed = failed || !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+    }
+    if (failed)
+        die("a worker process failed");
+}
+
+int main(int argc, char *argv[])
+{
+    static const struct option options[] = {
+        {"procs", no_argument, NULL, 'p'},
+        {"numbers", required_argument, NULL, 'n'},
+        {"range", required_argument, NULL, 'r'},
+        {"delay", required_argument, NULL, 'd'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {0},
+    };
+    const char *numbers_path = NULL, *range_first = NULL, *range_last = NULL;
+    bool use_procs = false;
+    int opt;
+    while ((opt = getopt_long(argc, argv, "hV", options, NULL)) != -1) {
+        switch (opt) {
+        case 'p':
+            use_procs = true;
+            break;
+        case 'n':
+            numbers_path = optarg;
+            break;
+        case 'r':
+            range_first = optarg;
+            range_last = optind < argc ? argv[optind++] : NULL;
+            break;
+        case 'd':
+            delay_option(optarg, delay_points);
+            break;
+        case 'h':
+            cli_help(usage);
+        case 'V':
+            cli_version();
+        default:
+            cli_usage_error("unknown option");
+        }
+    }
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned workers = cpus > 0 ? (unsigned)cpus : 1;
+    if (optind < argc)
+        workers = (unsigned)cli_u64_option("WORKERS", argv[optind++], 1, MAX_WORKERS);
+    if (optind < argc)
+        cli_usage_error("unexpected argument '%s'", argv[optind]);
+    if (numbers_path == NULL && range_first == NULL) {
+        range_first = "1";
+        range_last = "1000000";
+    }
+
+    struct numlist numbers;
+    numlist_from_options(&numbers, numbers_path, range_first, range_last);
+    struct tally *tally = tally_create();
+    struct slice slices[MAX_WORKERS];
+    for (unsigned i = 0; i < workers; i++)
+        slices[i] = (struct slice){.tally = tally,
+                                   .numbers = &numbers,
+                                   .first = numbers.count * i / workers,
+                                   .end = numbers.count * (i + 1) / workers};
+
+    printf("Counting primes among %zu numbers with %u %s:\n", numbers.count, workers,
+           use_procs ? "processes" : "threads");
+    double t0 = clock_seconds();
+    if (use_procs)
+        run_processes(slices, workers);
+    else
+        run_threads(slices, workers);
+    printf("primes: %ld\n", tally->primes);
+    printf("Total time: %.2fs\n", clock_seconds() - t0);
+
+    pthread_mutex_destroy(&tally->lock);
+    if (munmap(tally, sizeof *tally) < 0)
+        die_errno("munmap");
+    numlist_free(&numbers);
+    if (fflush(stdout) != 0)
+        die_errno("stdout");
+    return EXIT_SUCCESS;
+}
