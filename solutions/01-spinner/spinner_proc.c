@@ -1,0 +1,163 @@
+/*
+ * spinner_proc: the spinner in a forked child process while the parent works.
+ *
+ * The same program as spinner_thread, with a process where the thread was: the child
+ * draws the frames and waits on a process-shared event (proc_event: a pipe whose
+ * closing is the signal) between them. The parent runs slow(), sets the event, and
+ * reaps the child with waitpid() before it prints the answer, so no zombie is left.
+ *
+ * Ctrl-C: the parent blocks SIGINT and SIGTERM before fork() (the child inherits the
+ * mask, so a Ctrl-C sent to the whole group does not kill it mid-frame) and takes them
+ * with sigtimedwait() while it sleeps. Interrupted, it stops the child the normal way,
+ * reaps it, and then dies of the same signal (exit status 128+n, as the shell expects).
+ */
+#include "cli.h"
+#include "clock.h"
+#include "die.h"
+#include "primes.h"
+#include "proc_event.h"
+#include "spinner_cli.h"
+#include "spinner_view.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char usage[] =
+    "Usage: spinner_proc [--seconds S] [--slow=sleep|prime [--prime N]]\n"
+    "Spin a 'thinking!' spinner in a child process while the parent works.\n"
+    "\n"
+    "  --seconds S         slow() sleeps S seconds (default 3, at most 3600)\n"
+    "  --slow=sleep|prime  sleep, or check whether a large number is prime\n"
+    "  --prime N           the number --slow=prime checks (default 2^61-1)\n"
+    "  -h, --help          show this help and exit\n"
+    "  -V, --version       show the version and exit\n"
+    "\n"
+    "Exit status: 0 ok, 1 failure, 2 bad usage, 130 interrupted (Ctrl-C).\n";
+
+/* The child's whole life: draw, wait up to a frame for the event, repeat; clear; leave.
+ * It leaves with _exit(): exit() would run the parent's atexit handlers and flush a
+ * copy of the parent's stdio buffers. */
+static _Noreturn void spin(struct proc_event *done, const char *message)
+{
+    int status = 0;
+    for (unsigned long i = 0;; i++) {
+        if (spinner_view_draw(STDOUT_FILENO, i, message) < 0) {
+            status = 1;
+            break;
+        }
+        int ret = proc_event_wait(done, SPINNER_FRAME_NS);
+        if (ret < 0)
+            status = 1;
+        if (ret != 0)
+            break;
+    }
+    if (spinner_view_clear(STDOUT_FILENO, message) < 0)
+        status = 1;
+    proc_event_close(done);
+    _exit(status);
+}
+
+/* Sleeps `seconds`, unless one of `stop` arrives first. Returns the signal, or 0. */
+static int sleep_unless(double seconds, const sigset_t *stop)
+{
+    int64_t deadline = clock_now_ns() + (int64_t)(seconds * 1e9);
+    for (;;) {
+        int64_t left = deadline - clock_now_ns();
+        if (left <= 0)
+            return 0;
+        struct timespec ts = clock_timespec_from_ns(left);
+        int sig = sigtimedwait(stop, NULL, &ts);
+        if (sig > 0)
+            return sig;
+        if (errno != EAGAIN && errno != EINTR)
+            die_errno("sigtimedwait");
+    }
+}
+
+/* The parent's work. Returns the stop signal that cut it short, or 0. */
+static int slow(const struct spinner_options *opts, const sigset_t *stop,
+                struct spinner_prime_check *check)
+{
+    if (opts->slow == SPINNER_SLOW_SLEEP)
+        return sleep_unless(opts->seconds, stop);
+
+    double start = clock_seconds();
+    check->prime = primes_is_prime(opts->prime);
+    check->seconds = clock_seconds() - start;
+    check->n = opts->prime;
+    check->done = true;
+    /* A Ctrl-C during the check waited, blocked; take it now. */
+    struct timespec now = {0, 0};
+    int sig = sigtimedwait(stop, NULL, &now);
+    return sig > 0 ? sig : 0;
+}
+
+int main(int argc, char *argv[])
+{
+    struct spinner_options opts;
+    spinner_cli_parse(argc, argv, usage, SPINNER_CLI_BASIC, &opts);
+
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    if (sigprocmask(SIG_BLOCK, &stop, NULL) < 0)
+        die_errno("sigprocmask");
+
+    struct proc_event done;
+    int ret = proc_event_init(&done);
+    if (ret < 0)
+        die_error("pipe2", ret);
+
+    /* Like Python's repr of a multiprocessing.Process that has not started. */
+    printf("spinner object: <process Process-1, spin(\"%s\"), parent=%d, initial>\n",
+           SPINNER_VIEW_MESSAGE, (int)getpid());
+    /* Flush before fork(), or the child inherits a copy of unwritten output. */
+    if (fflush(stdout) != 0)
+        die_errno("stdout");
+
+    pid_t child = fork();
+    if (child < 0)
+        die_errno("fork");
+    if (child == 0) {
+        if (proc_event_become_waiter(&done) < 0)
+            _exit(1);
+        spin(&done, SPINNER_VIEW_MESSAGE);
+    }
+
+    if ((ret = proc_event_become_setter(&done)) < 0)
+        die_error("close", ret);
+    struct spinner_prime_check check = {0};
+    int sig = slow(&opts, &stop, &check);
+    if ((ret = proc_event_set(&done)) < 0)
+        die_error("close", ret);
+
+    int status;
+    while (waitpid(child, &status, 0) < 0) {
+        if (errno != EINTR)
+            die_errno("waitpid");
+    }
+    proc_event_close(&done);
+
+    if (sig != 0) {
+        /* Die of the signal we were stopped by, now that the child is reaped. */
+        fflush(stdout);
+        if (signal(sig, SIG_DFL) == SIG_ERR || raise(sig) != 0) /* pending: blocked */
+            _exit(128 + sig);
+        if (sigprocmask(SIG_UNBLOCK, &stop, NULL) < 0)
+            die_errno("sigprocmask");
+        _exit(128 + sig); /* only if the signal did not end us */
+    }
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        die("the spinner process failed (status %d)", status);
+
+    spinner_report_prime(&check);
+    printf("Answer: %d\n", SPINNER_ANSWER);
+    if (fflush(stdout) != 0)
+        die_errno("stdout");
+    return EXIT_SUCCESS;
+}
