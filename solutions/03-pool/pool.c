@@ -1,0 +1,118 @@
+/*
+ * pool: command line, output lines and the crash hook shared by procs and threads.
+ */
+#include "pool.h"
+
+#include "cli.h"
+
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+void pool_parse_options(int argc, char *argv[], const char *usage, bool allow_gil,
+                        struct pool_options *opts)
+{
+    static const struct option options[] = {
+        {"numbers", required_argument, NULL, 'n'}, {"range", required_argument, NULL, 'r'},
+        {"timeline", no_argument, NULL, 't'},      {"largest-first", no_argument, NULL, 'L'},
+        {"gil", optional_argument, NULL, 'g'},     {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},       {0},
+    };
+    const char *numbers_path = NULL, *range_first = NULL, *range_last = NULL;
+    *opts = (struct pool_options){0};
+    int opt;
+    while ((opt = getopt_long(argc, argv, "hV", options, NULL)) != -1) {
+        switch (opt) {
+        case 'n':
+            numbers_path = optarg;
+            break;
+        case 'r':
+            /* --range takes two values: the second is the next argument. */
+            range_first = optarg;
+            range_last = optind < argc ? argv[optind++] : NULL;
+            break;
+        case 't':
+            opts->timeline = true;
+            break;
+        case 'L':
+            opts->largest_first = true;
+            break;
+        case 'g':
+            if (!allow_gil)
+                cli_usage_error("--gil is an option of threads only");
+            opts->gil_mode = optarg != NULL ? optarg : "new";
+            break;
+        case 'h':
+            cli_help(usage);
+        case 'V':
+            cli_version();
+        default:
+            cli_usage_error("unknown option");
+        }
+    }
+
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    opts->workers = cpus < 1 ? 1 : cpus > POOL_MAX_WORKERS ? POOL_MAX_WORKERS : (unsigned)cpus;
+    if (optind < argc)
+        opts->workers =
+            (unsigned)cli_u64_option("N", argv[optind++], POOL_MIN_WORKERS, POOL_MAX_WORKERS);
+    if (optind < argc)
+        cli_usage_error("unexpected argument '%s'", argv[optind]);
+
+    numlist_from_options(&opts->numbers, numbers_path, range_first, range_last);
+}
+
+static int compare_largest_first(const void *a, const void *b)
+{
+    uint64_t x = ((const struct pool_job *)a)->n, y = ((const struct pool_job *)b)->n;
+    return x < y ? 1 : x > y ? -1 : 0;
+}
+
+void pool_sort_largest_first(struct pool_job *jobs, size_t count)
+{
+    qsort(jobs, count, sizeof *jobs, compare_largest_first);
+}
+
+int pool_print_result(FILE *out, const struct pool_result *result, bool timeline, int64_t t0_ns)
+{
+    double elapsed = (double)(result->end_ns - result->start_ns) / 1e9;
+    if (!timeline)
+        return fprintf(out, "%16" PRIu64 " %c %9.6fs  worker %" PRId32 "\n", result->n,
+                       result->prime ? 'P' : ' ', elapsed, result->worker);
+    return fprintf(out, "%16" PRIu64 " %c %9.6fs  worker %" PRId32 " from %.6f to %.6f\n",
+                   result->n, result->prime ? 'P' : ' ', elapsed, result->worker,
+                   (double)(result->start_ns - t0_ns) / 1e9,
+                   (double)(result->end_ns - t0_ns) / 1e9);
+}
+
+int pool_print_crash(FILE *out, uint64_t n, pid_t worker, int status)
+{
+    if (WIFSIGNALED(status))
+        return fprintf(out, "%16" PRIu64 " error: worker %d killed by signal %d (%s)\n", n,
+                       (int)worker, WTERMSIG(status), strsignal(WTERMSIG(status)));
+    return fprintf(out, "%16" PRIu64 " error: worker %d exited with status %d\n", n, (int)worker,
+                   WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+}
+
+void pool_crash_hook(uint64_t n)
+{
+    static int armed = -1; /* -1: environment not read yet, 0: no hook, 1: crash_on set */
+    static uint64_t crash_on;
+    if (armed < 0) {
+        const char *text = getenv(POOL_CRASH_ENV);
+        armed = text != NULL && cli_parse_u64(text, 0, UINT64_MAX, &crash_on) == CLI_PARSE_OK;
+    }
+    if (!armed || n != crash_on)
+        return;
+    /* Die the way a bad pointer would make it die, without leaving a core file. */
+    struct rlimit no_core = {0, 0};
+    setrlimit(RLIMIT_CORE, &no_core);
+    signal(SIGSEGV, SIG_DFL);
+    raise(SIGSEGV);
+    _exit(139); /* not reached: SIGSEGV is fatal once its action is the default */
+}

@@ -1,0 +1,302 @@
+/*
+ * pool_util: running procs and threads and reading their output.
+ */
+#include "pool_util.h"
+
+#include "primes.h"
+
+#include <criterion/criterion.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const uint64_t pool_chapter_numbers[20] = {
+    2ULL,
+    142702110479723ULL,
+    299593572317531ULL,
+    3333333333333301ULL,
+    3333333333333333ULL,
+    3333335652092209ULL,
+    4444444444444423ULL,
+    4444444444444444ULL,
+    4444444488888889ULL,
+    5555553133149889ULL,
+    5555555555555503ULL,
+    5555555555555555ULL,
+    6666666666666666ULL,
+    6666666666666719ULL,
+    6666667141414921ULL,
+    7777777536340681ULL,
+    7777777777777753ULL,
+    7777777777777777ULL,
+    9999999999999917ULL,
+    9999999999999999ULL,
+};
+
+static const bool chapter_prime[20] = {
+    true, true,  true,  true, false, false, true, false, false, false,
+    true, false, false, true, false, false, true, false, true,  false,
+};
+
+/* The first primes above 10^13 (about 3 ms of checking each) and 10^14 (about 10 ms),
+ * listed so that the tests spend no time finding them. */
+static const uint64_t primes_above_1e13[] = {
+    10000000000037ULL, 10000000000051ULL, 10000000000099ULL, 10000000000129ULL, 10000000000183ULL,
+    10000000000259ULL, 10000000000267ULL, 10000000000273ULL, 10000000000279ULL, 10000000000283ULL,
+    10000000000313ULL, 10000000000343ULL, 10000000000391ULL, 10000000000411ULL, 10000000000433ULL,
+    10000000000453ULL, 10000000000591ULL, 10000000000609ULL, 10000000000643ULL, 10000000000649ULL,
+    10000000000657ULL, 10000000000687ULL, 10000000000691ULL, 10000000000717ULL, 10000000000729ULL,
+    10000000000751ULL, 10000000000759ULL, 10000000000777ULL, 10000000000853ULL, 10000000000883ULL,
+    10000000000943ULL, 10000000000957ULL, 10000000000987ULL, 10000000000993ULL, 10000000001011ULL,
+    10000000001023ULL, 10000000001087ULL, 10000000001093ULL, 10000000001141ULL, 10000000001161ULL,
+    10000000001177ULL, 10000000001191ULL, 10000000001207ULL, 10000000001239ULL, 10000000001261ULL,
+    10000000001267ULL, 10000000001269ULL, 10000000001291ULL,
+};
+static const uint64_t primes_above_1e14[] = {
+    100000000000031ULL, 100000000000067ULL, 100000000000097ULL, 100000000000099ULL,
+    100000000000133ULL, 100000000000139ULL, 100000000000169ULL, 100000000000183ULL,
+    100000000000261ULL, 100000000000357ULL, 100000000000367ULL, 100000000000403ULL,
+    100000000000423ULL, 100000000000469ULL, 100000000000487ULL, 100000000000493ULL,
+    100000000000541ULL, 100000000000601ULL, 100000000000643ULL, 100000000000657ULL,
+    100000000000709ULL, 100000000000721ULL, 100000000000753ULL, 100000000000777ULL,
+};
+
+/* The primality of n, from the lists above when they have it (the tests check many
+ * large primes: recomputing would double their cost), else computed. */
+static bool expected_prime(uint64_t n)
+{
+    static const uint64_t *const lists[] = {primes_above_1e13, primes_above_1e14};
+    static const size_t sizes[] = {sizeof primes_above_1e13 / sizeof(uint64_t),
+                                   sizeof primes_above_1e14 / sizeof(uint64_t)};
+    for (size_t l = 0; l < 2; l++)
+        for (size_t i = 0; i < sizes[l]; i++)
+            if (lists[l][i] == n)
+                return true;
+    for (size_t i = 0; i < 20; i++)
+        if (pool_chapter_numbers[i] == n)
+            return chapter_prime[i];
+    if (n == PRIMES_SLOW_PRIME)
+        return true;
+    return primes_is_prime(n);
+}
+
+/* Reads a result line; returns false if `line` is not one. */
+static bool parse_line(const char *line, struct pool_line *out)
+{
+    const char *p = line;
+    while (*p == ' ')
+        p++;
+    if (*p < '0' || *p > '9')
+        return false;
+    char *end;
+    out->n = strtoull(p, &end, 10);
+    if (end[0] != ' ' || (end[1] != 'P' && end[1] != ' ') || end[2] != ' ')
+        return false;
+    out->prime = end[1] == 'P';
+    double seconds = strtod(end + 3, &end);
+    if (end == line || *end != 's' || seconds < 0)
+        return false;
+    p = strstr(end, "worker ");
+    if (p == NULL)
+        return false;
+    out->worker = strtol(p + 7, &end, 10);
+    if (end == p + 7)
+        return false;
+    out->timed = sscanf(end, " from %lf to %lf", &out->from, &out->to) == 2;
+    return true;
+}
+
+static bool is_error_line(const char *line)
+{
+    const char *p = line;
+    while (*p == ' ')
+        p++;
+    if (*p < '0' || *p > '9')
+        return false;
+    while (*p >= '0' && *p <= '9')
+        p++;
+    return strncmp(p, " error", 6) == 0;
+}
+
+void pool_parse(const char *out, struct pool_output *po)
+{
+    *po = (struct pool_output){0};
+    size_t lines = count_lines(out) + 1;
+    po->lines = calloc(lines, sizeof *po->lines);
+    po->errors = calloc(lines, sizeof *po->errors);
+    cr_assert(po->lines != NULL && po->errors != NULL, "out of memory in the test");
+    char *copy = strdup(out);
+    char *save = NULL;
+    for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        if (is_error_line(line))
+            po->errors[po->error_count++] = strdup(line);
+        else if (parse_line(line, &po->lines[po->count]))
+            po->count++;
+    }
+    free(copy);
+}
+
+void pool_output_free(struct pool_output *po)
+{
+    for (size_t i = 0; i < po->error_count; i++)
+        free(po->errors[i]);
+    free(po->errors);
+    free(po->lines);
+}
+
+void pool_assert_results(const struct pool_output *po, const uint64_t *numbers, size_t count,
+                         const char *what)
+{
+    size_t *want = calloc(count, sizeof *want);
+    size_t *seen = calloc(count, sizeof *seen);
+    for (size_t i = 0; i < po->count; i++) {
+        const struct pool_line *l = &po->lines[i];
+        size_t k = 0;
+        while (k < count && numbers[k] != l->n)
+            k++;
+        cr_assert(k < count,
+                  "%s: a result line for %" PRIu64 ", which is not in the input: is the "
+                  "worker reading whole jobs?",
+                  what, l->n);
+        bool prime = expected_prime(l->n);
+        cr_assert_eq(l->prime, prime, "%s: %" PRIu64 " is %s, but its line says %s", what, l->n,
+                     prime ? "prime" : "not prime", l->prime ? "P" : "not P");
+        seen[k]++;
+    }
+    for (size_t i = 0; i < count; i++) {
+        size_t k = 0;
+        while (numbers[k] != numbers[i])
+            k++;
+        want[k]++;
+    }
+    for (size_t k = 0; k < count; k++) {
+        if (want[k] == 0)
+            continue;
+        cr_assert_eq(seen[k], want[k],
+                     "%s: expected %zu result line(s) for %" PRIu64 ", found %zu (%zu result "
+                     "lines in all, %zu numbers in the input): %s",
+                     what, want[k], numbers[k], seen[k], po->count, count,
+                     seen[k] < want[k]
+                         ? "did the parent stop before every worker sent its sentinel?"
+                         : "is a job handed out twice?");
+    }
+    cr_assert_eq(po->count, count, "%s: expected %zu result lines, found %zu", what, count,
+                 po->count);
+    free(want);
+    free(seen);
+}
+
+size_t pool_distinct_workers(const struct pool_output *po)
+{
+    size_t distinct = 0;
+    for (size_t i = 0; i < po->count; i++) {
+        size_t j = 0;
+        while (j < i && po->lines[j].worker != po->lines[i].worker)
+            j++;
+        distinct += j == i;
+    }
+    return distinct;
+}
+
+static void fill_argv(const char **argv, size_t size, const char *program, const char *const *args)
+{
+    argv[0] = program_path(LAB, program);
+    size_t i = 0;
+    for (; args != NULL && args[i] != NULL && i + 2 < size; i++)
+        argv[i + 1] = args[i];
+    argv[i + 1] = NULL;
+}
+
+struct run_result pool_run(const char *program, const char *const *args, const char *input,
+                           const char *const *env, double timeout_s)
+{
+    const char *argv[24];
+    fill_argv(argv, 24, program, args);
+    struct run_spec spec = {.argv = argv, .stdin_text = input, .env = env, .timeout_s = timeout_s};
+    struct run_result result;
+    cr_assert(run_program(&spec, &result), "could not start %s: %s", argv[0], result.err);
+    return result;
+}
+
+void pool_start(const char *program, const char *const *args, const char *input, double timeout_s,
+                struct run_handle *handle)
+{
+    const char *argv[24];
+    fill_argv(argv, 24, program, args);
+    struct run_spec spec = {.argv = argv, .stdin_text = input, .timeout_s = timeout_s};
+    cr_assert(run_start(&spec, handle), "could not start %s", argv[0]);
+}
+
+char *pool_numbers_text(const uint64_t *numbers, size_t count)
+{
+    size_t size = count * 24 + 1;
+    char *text = calloc(1, size);
+    size_t used = 0;
+    for (size_t i = 0; i < count; i++)
+        used += (size_t)snprintf(text + used, size - used, "%" PRIu64 "\n", numbers[i]);
+    return text;
+}
+
+void pool_primes_from(uint64_t from, uint64_t *out, size_t count)
+{
+    const uint64_t *list = from == 10000000000000ULL    ? primes_above_1e13
+                           : from == 100000000000000ULL ? primes_above_1e14
+                                                        : NULL;
+    size_t size = from == 10000000000000ULL ? sizeof primes_above_1e13 / sizeof(uint64_t)
+                  : list != NULL            ? sizeof primes_above_1e14 / sizeof(uint64_t)
+                                            : 0;
+    uint64_t n = from | 1;
+    for (size_t i = 0; i < count; i++) {
+        if (i < size) {
+            out[i] = list[i];
+            n = list[i] + 2;
+            continue;
+        }
+        while (!primes_is_prime(n))
+            n += 2;
+        out[i] = n;
+        n += 2;
+    }
+}
+
+/* True if two jobs of different workers ran at overlapping times. */
+static bool workers_overlapped(const struct pool_output *po)
+{
+    for (size_t i = 0; i < po->count; i++)
+        for (size_t j = i + 1; j < po->count; j++) {
+            const struct pool_line *a = &po->lines[i], *b = &po->lines[j];
+            if (a->worker != b->worker && a->from < b->to && b->from < a->to)
+                return true;
+        }
+    return false;
+}
+
+void pool_assert_checks_overlap(const char *program)
+{
+    skip_unless_cpus(2);
+    uint64_t numbers[8];
+    pool_primes_from(100000000000000ULL, numbers, 8); /* about 10 ms each */
+    char *input = pool_numbers_text(numbers, 8);
+    struct run_result r = pool_run(
+        program, (const char *[]){"2", "--timeline", "--numbers", "-", NULL}, input, NULL, 30);
+    cr_assert(r.exited && r.exit_code == 0, "%s 2 --timeline: expected exit status 0, got %s",
+              program, run_describe_end(&r));
+    struct pool_output po;
+    pool_parse(r.out, &po);
+    pool_assert_results(&po, numbers, 8, "--timeline run");
+    for (size_t i = 0; i < po.count; i++)
+        cr_assert(po.lines[i].timed && po.lines[i].from <= po.lines[i].to,
+                  "--timeline: expected each result line to end in 'from S to E' (S <= E), "
+                  "got one for %" PRIu64 " without it",
+                  po.lines[i].n);
+    cr_assert(workers_overlapped(&po),
+              "%s 2: expected checks on two different workers to overlap in time, but the "
+              "recorded intervals never overlap: do the workers take jobs while others "
+              "compute, or does the parent wait for each result before handing out the "
+              "next job?\n%.800s",
+              program, r.out);
+    pool_output_free(&po);
+    free(input);
+    run_result_free(&r);
+}
