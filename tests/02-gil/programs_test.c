@@ -1,0 +1,189 @@
+/*
+ * Graded tests of lab 02, part D: the experiments, run as programs.
+ *
+ * gil_cpu and gil_io are given; they show the student's GIL at work. The checks are
+ * ratios and medians of one run with generous bands, never absolute speed.
+ */
+#include "graded.h"
+#include "harness.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LAB "02-gil"
+
+static struct run_result run_lab(const char *program, const char *const *args, bool tsan)
+{
+    const char *path = tsan ? tsan_program_path(LAB, program) : program_path(LAB, program);
+    cr_assert_not_null(path, "no TSan build to run (CONCLAB_TSAN_BIN is not set)");
+    const char *argv[20] = {path};
+    for (size_t i = 0; args[i] != NULL && i < 18; i++)
+        argv[i + 1] = args[i];
+    struct run_spec spec = {.argv = argv, .timeout_s = tsan ? 60 : 20};
+    struct run_result result;
+    cr_assert(run_program(&spec, &result), "could not start %s: %s", path, result.err);
+    cr_assert(!result.timed_out,
+              "%s did not finish in %.0f s: a thread waiting for the GIL forever?", program,
+              spec.timeout_s);
+    return result;
+}
+
+/* The number after `label` in text, or -1 if the label is missing. */
+static double number_after(const char *text, const char *label)
+{
+    const char *p = strstr(text, label);
+    if (p == NULL)
+        return -1;
+    return strtod(p + strlen(label), NULL);
+}
+
+static void check_no_speedup(const char *mode)
+{
+    const char *args[] = {"--threads",     "2",    "--mode", mode, "--work", "100000",
+                          "--interval-us", "2000", NULL};
+    struct run_result r = run_lab("gil_cpu", args, false);
+    cr_assert_eq(r.exit_code, 0, "gil_cpu --mode %s: expected exit status 0, got %d: %.200s", mode,
+                 r.exit_code, r.err);
+    double overlap = number_after(r.out, "at once: ");
+    cr_assert(overlap == 1,
+              "gil_cpu --mode %s: expected at most 1 thread running bytecode at a time, the "
+              "program saw %.0f: the GIL did not serialise the threads",
+              mode, overlap);
+    /* The speedup itself is noisy on a shared machine (the load can change between the
+     * two runs), so the check is on CPU use instead: under a GIL the threads never keep
+     * more than one core busy, whatever else the machine is doing. */
+    const char *threads_line = strstr(r.out, "threads:");
+    cr_assert_not_null(threads_line, "gil_cpu: expected a line ' 2 threads: ...'");
+    double busy = number_after(threads_line, "cores busy ");
+    cr_assert(busy >= 0 && busy <= 1.3,
+              "gil_cpu --mode %s: 2 CPU-bound threads kept %.2f cores busy on average; under a "
+              "GIL only one runs at a time (expected at most about 1)",
+              mode, busy);
+    /* The new GIL passes between the threads on drop requests; the old one lets go
+     * every check interval (and, on several cores, mostly takes it straight back). */
+    const char *counter = strcmp(mode, "new") == 0 ? "drop requests " : "tick drops ";
+    double count = number_after(r.out, counter);
+    cr_assert(count >= 2,
+              "gil_cpu --mode %s: expected the holder to let go again and again while 2 "
+              "threads compete, but the counter '%s' says %.0f",
+              mode, counter, count);
+    run_result_free(&r);
+}
+
+GRADED(gil_cpu, gets_no_speedup_under_the_gil)
+{
+    check_no_speedup("new");
+    check_no_speedup("old");
+
+    const char *bad[] = {"--mode", "fast", NULL};
+    struct run_result r = run_lab("gil_cpu", bad, false);
+    cr_assert_eq(r.exit_code, 2, "gil_cpu --mode fast: expected exit status 2, got %d",
+                 r.exit_code);
+    run_result_free(&r);
+}
+
+#define CONVOY_ITERATIONS      60
+#define CONVOY_ITERATIONS_TEXT "60"
+
+/* Median latency of the I/O thread, in ms, with one CPU-bound thread. Returns -1 when
+ * the machine is too busy to show the convoy: the CPU-bound thread was rarely holding
+ * the GIL when the I/O thread came back from its sleep (it was itself waiting for a
+ * core), so the I/O thread seldom had to ask for it. */
+static double convoy_median(const char *interval_us)
+{
+    const char *args[] = {
+        "--cpu-threads", "1", "--iterations", CONVOY_ITERATIONS_TEXT, "--interval-us",
+        interval_us,     NULL};
+    struct run_result r = run_lab("gil_io", args, false);
+    cr_assert_eq(r.exit_code, 0, "gil_io: expected exit status 0, got %d: %.200s", r.exit_code,
+                 r.err);
+    double median = number_after(r.out, "median ");
+    cr_assert(median > 0, "gil_io: expected a line with 'median X ms', got '%.300s'", r.out);
+    double overlap = number_after(r.out, "at once: ");
+    cr_assert(overlap == 1,
+              "gil_io: the I/O thread and the CPU thread ran bytecode at the same time (the "
+              "program saw %.0f at once): the GIL did not exclude",
+              overlap);
+    double switches = number_after(r.out, "switches ");
+    cr_assert(switches >= 2,
+              "gil_io: the GIL went back and forth between the I/O thread and the CPU "
+              "thread, but the switch counter says %.0f",
+              switches);
+    double requests = number_after(r.out, "drop requests ");
+    cr_log_info("gil_io --interval-us %s: median %.2f ms, %.0f drop requests", interval_us, median,
+                requests);
+    run_result_free(&r);
+    double expected = 1 + atof(interval_us) / 1000;
+    if (median < 0.7 * expected && requests >= 0 && requests < CONVOY_ITERATIONS / 2)
+        return -1;
+    return median;
+}
+
+/* The median for one interval, in [low, high] ms if any of 3 runs lands there. A busy
+ * machine only makes a run slower (the CPU thread must be scheduled to answer the drop
+ * request) or, rarely, lets the I/O thread find the GIL free: both are retried. A wrong
+ * GIL misses the band every time. */
+static double convoy_median_retrying(const char *interval_us, double low, double high)
+{
+    double median = -1;
+    int too_busy = 0;
+    for (int attempt = 0; attempt < 3; attempt++) {
+        double m = convoy_median(interval_us);
+        if (m < 0) {
+            too_busy++;
+            continue;
+        }
+        median = m;
+        if (m >= low && m <= high)
+            return m;
+    }
+    if (too_busy == 3)
+        cr_skip_test("the machine is too busy to show the convoy: in 3 runs of gil_io the CPU "
+                     "thread was seldom holding the GIL when the I/O thread woke up (fewer "
+                     "than %d drop requests in %d iterations)",
+                     CONVOY_ITERATIONS / 2, CONVOY_ITERATIONS);
+    return median;
+}
+
+GRADED(gil_io, convoy_costs_about_one_interval)
+{
+    double at5 = convoy_median_retrying("5000", 4.0, 20.0);
+    cr_assert(at5 >= 4.0 && at5 <= 20.0,
+              "gil_io, 1 CPU thread, 5 ms interval: median I/O iteration %.2f ms (best of 3 "
+              "runs); expected about the 1 ms sleep plus one switch interval (6 ms; accepted "
+              "4 to 20 ms). Far less means the I/O thread got the GIL without waiting for a "
+              "drop request; far more, that the drop request or the forced switch is slow",
+              at5);
+    double at2 = convoy_median_retrying("2000", 2.0, 12.0);
+    cr_assert(at2 >= 2.0 && at2 <= 12.0,
+              "gil_io, 1 CPU thread, 2 ms interval: median I/O iteration %.2f ms (best of 3 "
+              "runs); expected about 1 ms + 2 ms (accepted 2 to 12 ms)",
+              at2);
+}
+
+GRADED(gil, has_no_data_races)
+{
+    const char *io_args[] = {"--cpu-threads", "2", "--iterations", "30", "--interval-us",
+                             "1000",          NULL};
+    struct run_result r = run_lab("gil_io", io_args, true);
+    cr_assert(strstr(r.err, "ThreadSanitizer") == NULL,
+              "gil_io under ThreadSanitizer reported a problem:\n%.1500s", r.err);
+    cr_assert_eq(r.exit_code, 0, "gil_io (TSan): expected exit status 0, got %d", r.exit_code);
+    run_result_free(&r);
+
+    const char *modes[] = {"new", "old"};
+    for (int i = 0; i < 2; i++) {
+        const char *cpu_args[] = {"--mode", modes[i],        "--work", "20000", "--threads",
+                                  "3",      "--interval-us", "500",    NULL};
+        r = run_lab("gil_cpu", cpu_args, true);
+        cr_assert(strstr(r.err, "ThreadSanitizer") == NULL,
+                  "gil_cpu --mode %s under ThreadSanitizer reported a problem:\n%.1500s", modes[i],
+                  r.err);
+        cr_assert_eq(r.exit_code, 0, "gil_cpu (TSan): expected exit status 0, got %d", r.exit_code);
+        cr_assert(number_after(r.out, "at once: ") == 1,
+                  "gil_cpu --mode %s (TSan build): threads ran bytecode at the same time",
+                  modes[i]);
+        run_result_free(&r);
+    }
+}
