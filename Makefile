@@ -174,7 +174,18 @@ grade: deps-check
 ## test: the kit's self-check (lib tests, warnings, solutions full, starter zero, mutants)
 .PHONY: test
 test: deps-check
-	@python3 scripts/selfcheck $(if $(QUICK),--quick)
+	@if [ -d solutions ]; then python3 scripts/selfcheck; else \
+	  echo "make test is the kit's self-check (for instructors); this handout has no solutions/."; \
+	  echo "Running the support library's tests instead. Grade your labs with: make grade"; \
+	  $(MAKE) --no-print-directory libtests NO_DEPS_CHECK=1 && $(BUILD)/lib/tests; fi
+
+## handout: build/dist/conclab-handout.tar.gz (no solutions, mutants or hidden tests)
+## gradescope: build/dist/autograder.zip (LAB= restricts it to some labs)
+.PHONY: handout gradescope
+handout: deps-check
+	@python3 scripts/make-handout
+gradescope: deps-check
+	@python3 scripts/make-gradescope $(foreach l,$(LAB),--lab $(l))
 
 # ---------------------------------------------------------------- dependencies
 ## deps: install what the kit needs (Debian packages) when something is missing

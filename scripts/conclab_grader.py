@@ -11,10 +11,12 @@ A test's outcome:
         the maximum, and its reason is shown.
 """
 
+import fcntl
 import fnmatch
 import json
 import os
 import re
+import resource
 import shutil
 import signal
 import subprocess
@@ -26,11 +28,19 @@ from dataclasses import dataclass, field
 
 KIT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-# Backstop beyond Criterion's own timeout: Debian's Criterion 2.4.1 can hang on its
-# timeouts under load, so `timeout -k` ends the whole test binary.
-BACKSTOP_EXTRA_S = 10
-KILL_AFTER_S = 5
+# Each test binary runs under `timeout -k`, with the rubric's timeout. Criterion's own
+# timeouts are not used: Debian's 2.4.1 ignores --timeout on the command line (verified:
+# tests/scripts/grader-selftest) and can hang on per-test timeouts under load.
+BACKSTOP_EXTRA_S = 1  # for Criterion's start-up, which runs before the test
+KILL_AFTER_S = 3
 OUTPUT_CAP = 64 * 1024  # bytes of a test binary's stdout/stderr kept for messages
+
+# Limits of one test binary and everything it starts (see Sandbox below).
+MAX_PROCS = int(os.environ.get("CONCLAB_MAX_PROCS", "512"))  # tasks: processes + threads
+FILE_CAP = 64 << 20  # RLIMIT_FSIZE: bytes in any one file it writes (its log included)
+SANDBOX_UID_BASE = 64000  # root only: tests run as one of these uids, one per grader
+SANDBOX_UID_COUNT = 200
+SANDBOX_LOCKS = "/tmp/conclab-sandbox"
 
 
 @dataclass
@@ -77,6 +87,134 @@ class Report:
 
     def max_score(self, lab=None):
         return sum(o.max_score for o in self.outcomes if lab in (None, o.entry.lab))
+
+
+# ------------------------------------------------------------------ sandbox
+
+
+class Sandbox:
+    """Where a test binary runs: its uid and its resource limits.
+
+    RLIMIT_NPROC is what stops a fork bomb, but it never applies to root. So when the
+    grader runs as root (CI, Gradescope, these machines), each test binary runs as an
+    unprivileged uid of its own (64000 + n, taken with a lock file so that concurrent
+    graders never share one): RLIMIT_NPROC then caps its tasks, and afterwards every
+    process of that uid is killed (kill(-1) as that uid), whatever session or process
+    group it escaped into. The build stays root's and read-only to that uid, so the code
+    under test cannot touch the test binary or the grader's files.
+    Not root: the limits apply to the user's own uid (its current task count plus
+    MAX_PROCS), and the process-group kill cleans up.
+    CONCLAB_SANDBOX=off turns the uid switch off; CONCLAB_SANDBOX_UID=n forces a uid.
+    """
+
+    def __init__(self):
+        self.uid = None
+        self._lock = None
+        if os.geteuid() != 0 or os.environ.get("CONCLAB_SANDBOX", "auto") == "off":
+            return
+        forced = os.environ.get("CONCLAB_SANDBOX_UID")
+        candidates = ([int(forced)] if forced else
+                      range(SANDBOX_UID_BASE, SANDBOX_UID_BASE + SANDBOX_UID_COUNT))
+        try:
+            os.makedirs(SANDBOX_LOCKS, mode=0o755, exist_ok=True)
+        except OSError:
+            return
+        for uid in candidates:
+            fd = os.open(os.path.join(SANDBOX_LOCKS, f"uid-{uid}.lock"),
+                         os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                os.close(fd)
+                continue
+            self.uid, self._lock = uid, fd
+            self.kill_all()  # whatever a crashed grader left behind
+            return
+
+    def describe(self):
+        if self.uid is None:
+            return f"limits only (uid {os.geteuid()}), at most {MAX_PROCS} tasks"
+        return f"uid {self.uid}, at most {MAX_PROCS} tasks"
+
+    def popen_args(self, timeout_s):
+        """Keyword arguments for subprocess.Popen that apply the sandbox."""
+        cpus = os.cpu_count() or 1
+        cpu_s = int(timeout_s * cpus) + 10
+        uid = self.uid
+
+        def limits():
+            nproc = MAX_PROCS if uid is not None else _task_count(os.getuid()) + MAX_PROCS
+            for what, soft, hard in ((resource.RLIMIT_NPROC, nproc, nproc),
+                                     (resource.RLIMIT_CPU, cpu_s, cpu_s + 5),
+                                     (resource.RLIMIT_FSIZE, FILE_CAP, FILE_CAP),
+                                     (resource.RLIMIT_CORE, 0, 0)):
+                _, old_hard = resource.getrlimit(what)
+                if old_hard != resource.RLIM_INFINITY:
+                    soft, hard = min(soft, old_hard), min(hard, old_hard)
+                try:
+                    resource.setrlimit(what, (soft, hard))
+                except (ValueError, OSError):
+                    pass
+
+        args = {"preexec_fn": limits}
+        if uid is not None:
+            args.update(user=uid, group=uid, extra_groups=[])
+        return args
+
+    def give(self, path):
+        """Lets the sandbox uid write in the folder path."""
+        if self.uid is not None:
+            os.chown(path, self.uid, self.uid)
+
+    def kill_all(self):
+        """Kills every process of the sandbox uid (none escapes by setsid or setpgid)."""
+        if self.uid is None:
+            return
+        for _ in range(20):
+            pid = os.fork()
+            if pid == 0:
+                try:
+                    os.setgroups([])
+                    os.setgid(self.uid)
+                    os.setuid(self.uid)
+                    os.kill(-1, signal.SIGKILL)  # every process this uid may signal
+                except OSError:
+                    pass
+                os._exit(0)
+            os.waitpid(pid, 0)
+            if _task_count(self.uid, processes_only=True) == 0:
+                return
+            time.sleep(0.01)
+
+
+def _task_count(uid, processes_only=False):
+    """Tasks (threads, or processes) whose real uid is uid, zombies excluded."""
+    count = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/status", encoding="ascii", errors="replace") as f:
+                status = dict(line.split(":", 1) for line in f if ":" in line)
+        except OSError:
+            continue
+        if int(status.get("Uid", "-1").split()[0]) != uid:
+            continue
+        if status.get("State", "").strip().startswith("Z"):
+            continue
+        count += 1 if processes_only else int(status.get("Threads", "1"))
+    return count
+
+
+_SANDBOX = None
+
+
+def sandbox():
+    """The grader's sandbox, made on first use and kept for the process's life."""
+    global _SANDBOX
+    if _SANDBOX is None:
+        _SANDBOX = Sandbox()
+    return _SANDBOX
 
 
 # ------------------------------------------------------------------ rubric
@@ -205,18 +343,20 @@ def _clean_message(message):
 def run_test(test_binary, entry, env):
     """Runs one graded test in its own process tree; returns an Outcome."""
     start = time.monotonic()
+    box = sandbox()
     with tempfile.TemporaryDirectory(prefix="conclab-grade-") as tmp:
+        box.give(tmp)
         json_path = os.path.join(tmp, "report.json")
         mark_path = os.path.join(tmp, "finished")
         log_path = os.path.join(tmp, "output")
         backstop = entry.timeout + BACKSTOP_EXTRA_S
         cmd = ["timeout", "-k", str(KILL_AFTER_S), str(backstop), test_binary,
-               f"--filter={entry.test}", f"--timeout={entry.timeout}", "--jobs=1",
-               f"--json={json_path}"]
+               f"--filter={entry.test}", "--jobs=1", f"--json={json_path}"]
         test_env = dict(env, CONCLAB_MARK_FILE=mark_path)
         with open(log_path, "wb") as log:
             proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                                    env=test_env, cwd=KIT, start_new_session=True)
+                                    env=test_env, cwd=KIT, start_new_session=True,
+                                    **box.popen_args(backstop + KILL_AFTER_S))
             try:
                 rc = proc.wait(timeout=backstop + KILL_AFTER_S + 5)
             except subprocess.TimeoutExpired:
@@ -228,6 +368,7 @@ def run_test(test_binary, entry, env):
                 pass
             if rc is None:
                 proc.wait()
+            box.kill_all()  # and whatever escaped the session, before reading its reports
         seconds = time.monotonic() - start
         status, messages = _criterion_result(json_path, entry.test)
         finished = os.path.exists(mark_path)
