@@ -187,6 +187,22 @@ handout: deps-check
 gradescope: deps-check
 	@python3 scripts/make-gradescope $(foreach l,$(LAB),--lab $(l))
 
+# ---------------------------------------------------------------- charts and demo
+PLOT_PROGRAMS := $(OUT)/03-pool/procs $(OUT)/03-pool/threads $(OUT)/02-gil/gil_io
+
+## plot: time procs, threads, threads --gil and gil_io; charts in build/plots/<impl> (QUICK=1)
+.PHONY: plot
+plot: deps-check
+	-@$(MAKE) --no-print-directory -k $(PLOT_PROGRAMS) NO_DEPS_CHECK=1
+	@python3 scripts/plot-chapter --bin $(OUT) --out $(BUILD)/plots/$(notdir $(IMPL)) \
+	    $(if $(QUICK),--quick)
+
+## demo: the guided tour: the reference programs in the chapter's order, then the charts
+.PHONY: demo
+demo: deps-check
+	-@$(MAKE) --no-print-directory -k all NO_DEPS_CHECK=1
+	@scripts/demo --bin $(BUILD)/solutions --starter $(BUILD)/labs --out $(BUILD)/plots/demo
+
 # ---------------------------------------------------------------- dependencies
 ## deps: install what the kit needs (Debian packages) when something is missing
 .PHONY: deps deps-check
