@@ -3,6 +3,8 @@
  */
 #include "pool.h"
 
+#include "primes.h"
+
 #include "cli.h"
 
 #include <getopt.h>
@@ -67,15 +69,41 @@ void pool_parse_options(int argc, char *argv[], const char *usage, bool allow_gi
     numlist_from_options(&opts->numbers, numbers_path, range_first, range_last);
 }
 
-static int compare_largest_first(const void *a, const void *b)
+/* The cost of checking n, estimated cheaply: a number with a factor below 1000 is found
+ * composite at once; any other costs about isqrt(n) / 2 divisions. */
+static uint64_t estimated_cost(uint64_t n)
 {
-    uint64_t x = ((const struct pool_job *)a)->n, y = ((const struct pool_job *)b)->n;
+    if (n < 1000 * 1000)
+        return n < 2 ? 0 : primes_isqrt(n);
+    for (uint64_t d = 2; d < 1000; d += (d == 2) ? 1 : 2)
+        if (n % d == 0)
+            return 0;
+    return primes_isqrt(n);
+}
+
+struct costed_job {
+    uint64_t cost;
+    struct pool_job job;
+};
+
+static int compare_costliest_first(const void *a, const void *b)
+{
+    uint64_t x = ((const struct costed_job *)a)->cost, y = ((const struct costed_job *)b)->cost;
     return x < y ? 1 : x > y ? -1 : 0;
 }
 
 void pool_sort_largest_first(struct pool_job *jobs, size_t count)
 {
-    qsort(jobs, count, sizeof *jobs, compare_largest_first);
+    /* Estimate each cost once, not at every comparison. Without memory, keep the order. */
+    struct costed_job *costed = malloc(count * sizeof *costed);
+    if (costed == NULL)
+        return;
+    for (size_t i = 0; i < count; i++)
+        costed[i] = (struct costed_job){estimated_cost(jobs[i].n), jobs[i]};
+    qsort(costed, count, sizeof *costed, compare_costliest_first);
+    for (size_t i = 0; i < count; i++)
+        jobs[i] = costed[i].job;
+    free(costed);
 }
 
 int pool_print_result(FILE *out, const struct pool_result *result, bool timeline, int64_t t0_ns)

@@ -52,7 +52,7 @@ struct pool_options {
     unsigned workers;       /* N: 1..POOL_MAX_WORKERS, default the online CPUs */
     struct numlist numbers; /* owned: release with numlist_free() */
     bool timeline;          /* --timeline: print when each check started and ended */
-    bool largest_first;     /* --largest-first: hand out the biggest numbers first */
+    bool largest_first;     /* --largest-first: hand out the costliest checks first */
     const char *gil_mode;   /* --gil[=MODE] (threads only): NULL when absent */
 };
 
@@ -62,9 +62,10 @@ struct pool_options {
 void pool_parse_options(int argc, char *argv[], const char *usage, bool allow_gil,
                         struct pool_options *opts);
 
-/* Sorts `jobs` (count of them) by decreasing n: the longest-processing-time-first
- * rule, since a bigger number tends to take longer to check. Thread-safe on
- * distinct arrays. */
+/* Sorts `jobs` (count of them) costliest first: the longest-processing-time-first rule.
+ * The cost is estimated without the check itself: a number with a factor below 1000 is
+ * cheap, any other costs about sqrt(n). Leaves the order as it is if out of memory.
+ * Thread-safe on distinct arrays. */
 void pool_sort_largest_first(struct pool_job *jobs, size_t count);
 
 /* Prints one result line in the chapter's format, then the worker:

@@ -41,7 +41,7 @@ static const char usage[] =
     "  --numbers FILE     one number per line (0 to 2^64-1); '-' reads standard input\n"
     "  --range FIRST LAST every number from FIRST to LAST\n"
     "  --timeline         also print when each check started and ended (seconds)\n"
-    "  --largest-first    hand out the biggest numbers first\n"
+    "  --largest-first    hand out the costliest checks first\n"
     "  -h, --help         show this help and exit\n"
     "  -V, --version      show the version and exit\n"
     "\n"
