@@ -9,7 +9,10 @@ The same trial-division check as lab 03's C programs, run one after another, on 
 multiprocessing.Pool (imap_unordered: results in completion order), or on a
 concurrent.futures.ProcessPoolExecutor (map with a chunk size). Each result line is
 "<n right-aligned in 16> <P or blank> <seconds>s", then "K checks in X.XXs", so that
-the benchmark reads C and Python output the same way. Standard library only.
+the benchmark reads C and Python output the same way. With --timeline a line also says
+" from S to E": when its check started and ended, in seconds after the pool started
+(time.perf_counter is the system-wide monotonic clock on Linux, so times taken in
+different processes compare). Standard library only.
 """
 
 import argparse
@@ -36,9 +39,9 @@ def is_prime(n):
 
 
 def check(n):
-    t0 = time.perf_counter()
+    start = time.perf_counter()
     prime = is_prime(n)
-    return n, prime, time.perf_counter() - t0
+    return n, prime, start, time.perf_counter()
 
 
 def load_numbers(args):
@@ -54,6 +57,8 @@ def main():
     parser.add_argument("mode", choices=["sequential", "mp-pool", "futures"])
     parser.add_argument("workers", nargs="?", type=int, default=multiprocessing.cpu_count())
     parser.add_argument("--chunksize", type=int, default=1)
+    parser.add_argument("--timeline", action="store_true",
+                        help="also print when each check started and ended")
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--numbers", metavar="FILE")
     source.add_argument("--range", nargs=2, type=int, metavar=("A", "B"))
@@ -63,20 +68,26 @@ def main():
     numbers = load_numbers(args)
     out = sys.stdout
     t0 = time.perf_counter()
+
+    def report(result):
+        n, prime, start, end = result
+        line = f"{n:16} {'P' if prime else ' '} {end - start:9.6f}s"
+        if args.timeline:
+            line += f" from {start - t0:.6f} to {end - t0:.6f}"
+        out.write(line + "\n")
+
     if args.mode == "sequential":
-        results = map(check, numbers)
-        for n, prime, elapsed in results:
-            out.write(f"{n:16} {'P' if prime else ' '} {elapsed:9.6f}s\n")
+        for result in map(check, numbers):
+            report(result)
     elif args.mode == "mp-pool":
         with multiprocessing.Pool(args.workers) as pool:
-            for n, prime, elapsed in pool.imap_unordered(check, numbers, args.chunksize):
-                out.write(f"{n:16} {'P' if prime else ' '} {elapsed:9.6f}s\n")
+            for result in pool.imap_unordered(check, numbers, args.chunksize):
+                report(result)
     else:
         with ProcessPoolExecutor(args.workers) as executor:
-            for n, prime, elapsed in executor.map(check, numbers, chunksize=args.chunksize):
-                out.write(f"{n:16} {'P' if prime else ' '} {elapsed:9.6f}s\n")
+            for result in executor.map(check, numbers, chunksize=args.chunksize):
+                report(result)
     out.write(f"{len(numbers)} checks in {time.perf_counter() - t0:.2f}s\n")
-
 
 if __name__ == "__main__":
     main()

@@ -47,12 +47,19 @@ struct pool_result {
     uint8_t prime;    /* 1 if n is prime */
 };
 
+/* The order in which the jobs are handed out (see order.h). */
+enum pool_order {
+    POOL_ORDER_INPUT,         /* as given: the chapter's way */
+    POOL_ORDER_LARGEST_FIRST, /* --largest-first: the costliest checks first */
+    POOL_ORDER_BALANCED,      /* --balanced: planned so that the workers finish together */
+};
+
 /* The command line of procs and threads, parsed. */
 struct pool_options {
     unsigned workers;       /* N: 1..POOL_MAX_WORKERS, default the online CPUs */
     struct numlist numbers; /* owned: release with numlist_free() */
     bool timeline;          /* --timeline: print when each check started and ended */
-    bool largest_first;     /* --largest-first: hand out the costliest checks first */
+    enum pool_order order;  /* --largest-first or --balanced; input order by default */
     const char *gil_mode;   /* --gil[=MODE] (threads only): NULL when absent */
 };
 
@@ -61,12 +68,6 @@ struct pool_options {
  * line and exits 2. For main() only. */
 void pool_parse_options(int argc, char *argv[], const char *usage, bool allow_gil,
                         struct pool_options *opts);
-
-/* Sorts `jobs` (count of them) costliest first: the longest-processing-time-first rule.
- * The cost is estimated without the check itself: a number with a factor below 1000 is
- * cheap, any other costs about sqrt(n). Leaves the order as it is if out of memory.
- * Thread-safe on distinct arrays. */
-void pool_sort_largest_first(struct pool_job *jobs, size_t count);
 
 /* Prints one result line in the chapter's format, then the worker:
  *     "             142702110479723 P  0.018312s  worker 4242"

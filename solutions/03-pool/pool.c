@@ -3,8 +3,6 @@
  */
 #include "pool.h"
 
-#include "primes.h"
-
 #include "cli.h"
 
 #include <getopt.h>
@@ -16,14 +14,27 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+/* Records the order asked for: --largest-first and --balanced exclude each other. */
+static void set_order(struct pool_options *opts, enum pool_order order)
+{
+    if (opts->order != POOL_ORDER_INPUT && opts->order != order)
+        cli_usage_error("--largest-first and --balanced exclude each other");
+    opts->order = order;
+}
+
 void pool_parse_options(int argc, char *argv[], const char *usage, bool allow_gil,
                         struct pool_options *opts)
 {
     static const struct option options[] = {
-        {"numbers", required_argument, NULL, 'n'}, {"range", required_argument, NULL, 'r'},
-        {"timeline", no_argument, NULL, 't'},      {"largest-first", no_argument, NULL, 'L'},
-        {"gil", optional_argument, NULL, 'g'},     {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},       {0},
+        {"numbers", required_argument, NULL, 'n'},
+        {"range", required_argument, NULL, 'r'},
+        {"timeline", no_argument, NULL, 't'},
+        {"largest-first", no_argument, NULL, 'L'},
+        {"balanced", no_argument, NULL, 'B'},
+        {"gil", optional_argument, NULL, 'g'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {0},
     };
     const char *numbers_path = NULL, *range_first = NULL, *range_last = NULL;
     *opts = (struct pool_options){0};
@@ -42,7 +53,8 @@ void pool_parse_options(int argc, char *argv[], const char *usage, bool allow_gi
             opts->timeline = true;
             break;
         case 'L':
-            opts->largest_first = true;
+        case 'B':
+            set_order(opts, opt == 'L' ? POOL_ORDER_LARGEST_FIRST : POOL_ORDER_BALANCED);
             break;
         case 'g':
             if (!allow_gil)
@@ -67,43 +79,6 @@ void pool_parse_options(int argc, char *argv[], const char *usage, bool allow_gi
         cli_usage_error("unexpected argument '%s'", argv[optind]);
 
     numlist_from_options(&opts->numbers, numbers_path, range_first, range_last);
-}
-
-/* The cost of checking n, estimated cheaply: a number with a factor below 1000 is found
- * composite at once; any other costs about isqrt(n) / 2 divisions. */
-static uint64_t estimated_cost(uint64_t n)
-{
-    if (n < 1000 * 1000)
-        return n < 2 ? 0 : primes_isqrt(n);
-    for (uint64_t d = 2; d < 1000; d += (d == 2) ? 1 : 2)
-        if (n % d == 0)
-            return 0;
-    return primes_isqrt(n);
-}
-
-struct costed_job {
-    uint64_t cost;
-    struct pool_job job;
-};
-
-static int compare_costliest_first(const void *a, const void *b)
-{
-    uint64_t x = ((const struct costed_job *)a)->cost, y = ((const struct costed_job *)b)->cost;
-    return x < y ? 1 : x > y ? -1 : 0;
-}
-
-void pool_sort_largest_first(struct pool_job *jobs, size_t count)
-{
-    /* Estimate each cost once, not at every comparison. Without memory, keep the order. */
-    struct costed_job *costed = malloc(count * sizeof *costed);
-    if (costed == NULL)
-        return;
-    for (size_t i = 0; i < count; i++)
-        costed[i] = (struct costed_job){estimated_cost(jobs[i].n), jobs[i]};
-    qsort(costed, count, sizeof *costed, compare_costliest_first);
-    for (size_t i = 0; i < count; i++)
-        jobs[i] = costed[i].job;
-    free(costed);
 }
 
 int pool_print_result(FILE *out, const struct pool_result *result, bool timeline, int64_t t0_ns)

@@ -14,6 +14,7 @@
 #include "clock.h"
 #include "die.h"
 #include "gil.h"
+#include "order.h"
 #include "pool.h"
 #include "primes.h"
 #include "queue.h"
@@ -28,7 +29,7 @@
 
 static const char usage[] =
     "Usage: threads [N] [--gil[=MODE]] [--numbers FILE | --range FIRST LAST] [--timeline]\n"
-    "               [--largest-first]\n"
+    "               [--largest-first | --balanced]\n"
     "Check numbers for primality with N threads (default: one per online CPU).\n"
     "\n"
     "  N                  how many worker threads, 1 to 1024\n"
@@ -37,7 +38,8 @@ static const char usage[] =
     "  --numbers FILE     one number per line (0 to 2^64-1); '-' reads standard input\n"
     "  --range FIRST LAST every number from FIRST to LAST\n"
     "  --timeline         also print when each check started and ended (seconds)\n"
-    "  --largest-first    hand out the costliest checks first\n"
+    "  --largest-first    hand out the costliest checks first (estimated)\n"
+    "  --balanced         hand out in an order planned so that the workers finish together\n"
     "  -h, --help         show this help and exit\n"
     "  -V, --version      show the version and exit\n"
     "\n"
@@ -120,8 +122,7 @@ int main(int argc, char *argv[])
         die("out of memory");
     for (size_t i = 0; i < count; i++)
         jobs[i] = (struct pool_job){.seq = i + 1, .n = opts.numbers.values[i]};
-    if (opts.largest_first)
-        pool_sort_largest_first(jobs, count);
+    order_jobs(jobs, count, opts.order, opts.workers);
 
     if (s.use_gil)
         printf("Checking %zu numbers with %u threads holding a %s GIL:\n", count, opts.workers,

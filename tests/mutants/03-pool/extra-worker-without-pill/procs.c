@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "clock.h"
 #include "die.h"
+#include "order.h"
 #include "pool.h"
 #include "worker.h"
 
@@ -34,14 +35,16 @@
 #define FLUSH_AFTER_MS 10
 
 static const char usage[] =
-    "Usage: procs [N] [--numbers FILE | --range FIRST LAST] [--timeline] [--largest-first]\n"
+    "Usage: procs [N] [--numbers FILE | --range FIRST LAST] [--timeline]\n"
+    "             [--largest-first | --balanced]\n"
     "Check numbers for primality with N worker processes (default: one per online CPU).\n"
     "\n"
     "  N                  how many workers, 1 to 1024\n"
     "  --numbers FILE     one number per line (0 to 2^64-1); '-' reads standard input\n"
     "  --range FIRST LAST every number from FIRST to LAST\n"
     "  --timeline         also print when each check started and ended (seconds)\n"
-    "  --largest-first    hand out the biggest numbers first\n"
+    "  --largest-first    hand out the costliest checks first (estimated)\n"
+    "  --balanced         hand out in an order planned so that the workers finish together\n"
     "  -h, --help         show this help and exit\n"
     "  -V, --version      show the version and exit\n"
     "\n"
@@ -361,8 +364,7 @@ static void setup(struct parent *p)
         die("out of memory");
     for (size_t i = 0; i < p->job_count; i++)
         p->jobs[i] = (struct pool_job){.seq = i + 1, .n = p->opts.numbers.values[i]};
-    if (p->opts.largest_first)
-        pool_sort_largest_first(p->jobs, p->job_count);
+    order_jobs(p->jobs, p->job_count, p->opts.order, p->slot_count);
     p->pills_wanted = p->opts.workers; /* MUTANT: ...but only N pills */
 
     p->mailboxes = mmap(NULL, p->slot_count * sizeof *p->mailboxes, PROT_READ | PROT_WRITE,
