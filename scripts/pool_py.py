@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """pool_py: the Python side of scripts/bench-pool.
 
-    pool_py.py sequential            (--numbers FILE | --range A B)
-    pool_py.py mp-pool N [--chunksize C] (--numbers FILE | --range A B)
-    pool_py.py futures N [--chunksize C] (--numbers FILE | --range A B)
+    pool_py.py sequential [--timeline] (--numbers FILE | --range A B)
+    pool_py.py mp-pool N [--chunksize C] [--timeline] (--numbers FILE | --range A B)
+    pool_py.py futures N [--chunksize C] [--timeline] (--numbers FILE | --range A B)
 
 The same trial-division check as lab 03's C programs, run one after another, on a
 multiprocessing.Pool (imap_unordered: results in completion order), or on a
