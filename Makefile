@@ -1,12 +1,15 @@
 # conclab: one Makefile for the support library, the labs, the solutions and the tests.
 #
-#   make                      build lib, labs/ and solutions/ (into build/)
+#   make                      build lib, labs/ and, where it exists, solutions/ (into build/)
 #   make grade                build and grade your labs/      (IMPL=solutions: the reference)
 #   make test                 the kit's self-check (what CI runs)
 #   make help                 every target and variable
 #
-# Each lab folder declares its programs in lab.mk; this file needs no edit when a lab
-# is added. Objects go out of tree: build/<impl>/<lab>/<program>.
+# Each lab folder declares its programs in lab.mk and its student files in student-files;
+# this file needs no edit when a lab is added. labs/ is the only complete tree: any other
+# IMPL (solutions/, a submission, a mutant) is a folder of student files that
+# conclab/overlay.py lays over labs/ into $(OUT)/src before it is built. Objects go out of
+# tree: build/<impl>/<lab>/<program>.
 
 IMPL  ?= labs
 LAB   ?=
@@ -45,6 +48,14 @@ override IMPL := $(call relative,$(IMPL))
 OUT ?= $(ROOT)/$(notdir $(IMPL))
 override OUT := $(call relative,$(OUT))
 
+# The tree that is compiled: labs/ itself, or labs/ with IMPL's student files over it.
+PYTHON ?= python3
+ifeq ($(IMPL),labs)
+  SRC := labs
+else
+  SRC := $(OUT)/src
+endif
+
 OPT      ?= -O2
 CPPFLAGS += -D_GNU_SOURCE -Ilib -MMD -MP
 CFLAGS   += -std=c17 -g $(OPT) -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
@@ -54,7 +65,7 @@ LDLIBS_BASE := -lpthread -lm
 
 CRITERION_LIBS := -lcriterion
 
-ALL_LABS := $(sort $(notdir $(patsubst %/lab.mk,%,$(wildcard $(IMPL)/*/lab.mk))))
+ALL_LABS := $(sort $(notdir $(patsubst %/lab.mk,%,$(wildcard labs/*/lab.mk))))
 LABS := $(if $(LAB),$(LAB),$(ALL_LABS))
 
 .DEFAULT_GOAL := all
@@ -94,7 +105,7 @@ $(LIBTESTS): $(LIBTEST_OBJS) $(HARNESS_OBJS) $(LIBCONC)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(CRITERION_LIBS) $(LDLIBS_BASE)
 
 # ---------------------------------------------------------------- labs
-# lab_rules(lab): the rules of one lab folder of $(IMPL).
+# lab_rules(lab): the rules of one lab folder of $(SRC).
 #   lab.mk sets PROGRAMS (each has <program>.c with main), and optionally USES (other
 #   labs whose modules it links) and LAB_LDLIBS. Every other .c file of the folder is a
 #   module, archived in module.a and linked into each program and into the tests.
@@ -102,24 +113,23 @@ define lab_rules
 PROGRAMS :=
 USES :=
 LAB_LDLIBS :=
-include $(IMPL)/$(1)/lab.mk
+include labs/$(1)/lab.mk
 $(1).programs := $$(addprefix $(OUT)/$(1)/,$$(PROGRAMS))
 $(1).uses     := $$(USES)
 $(1).ldlibs   := $$(LAB_LDLIBS)
-$(1).modules  := $$(filter-out $$(addprefix $(IMPL)/$(1)/,$$(addsuffix .c,$$(PROGRAMS))),\
-                   $$(wildcard $(IMPL)/$(1)/*.c))
+$(1).modules  := $$(filter-out $$(addsuffix .c,$$(PROGRAMS)),$$(notdir $$(wildcard labs/$(1)/*.c)))
 $(1).archive  := $(OUT)/$(1)/module.a
 $(1).tests    := $(OUT)/$(1)/tests
 $(1).testobjs := $$(patsubst tests/$(1)/%.c,$(OUT)/$(1)/tests.obj/%.o,\
                    $$(wildcard tests/$(1)/*.c))
 
-$(OUT)/$(1)/%.o: $(IMPL)/$(1)/%.c | deps-check
+$(OUT)/$(1)/%.o: $(SRC)/$(1)/%.c | deps-check
 	@mkdir -p $$(@D)
 	$$(say) CC $$<
-	$$(Q)$$(CC) $$(CPPFLAGS) -I$(IMPL)/$(1) $$(foreach u,$$($(1).uses),-I$(IMPL)/$$(u)) \
+	$$(Q)$$(CC) $$(CPPFLAGS) -I$(SRC)/$(1) $$(foreach u,$$($(1).uses),-I$(SRC)/$$(u)) \
 	    $$(CFLAGS) -c $$< -o $$@
 
-$$($(1).archive): $$(patsubst $(IMPL)/$(1)/%.c,$(OUT)/$(1)/%.o,$$($(1).modules))
+$$($(1).archive): $$(patsubst %.c,$(OUT)/$(1)/%.o,$$($(1).modules))
 	@mkdir -p $$(@D)
 	@rm -f $$@
 	$$(Q)$$(AR) rcs $$@ $$^
@@ -132,8 +142,8 @@ $$($(1).programs): $(OUT)/$(1)/%: $(OUT)/$(1)/%.o $$($(1).archive) \
 $(OUT)/$(1)/tests.obj/%.o: tests/$(1)/%.c | deps-check
 	@mkdir -p $$(@D)
 	$$(say) CC $$<
-	$$(Q)$$(CC) $$(CPPFLAGS) -Itests/common -I$(IMPL)/$(1) \
-	    $$(foreach u,$$($(1).uses),-I$(IMPL)/$$(u)) $$(CFLAGS) -c $$< -o $$@
+	$$(Q)$$(CC) $$(CPPFLAGS) -Itests/common -I$(SRC)/$(1) \
+	    $$(foreach u,$$($(1).uses),-I$(SRC)/$$(u)) $$(CFLAGS) -c $$< -o $$@
 
 $$($(1).tests): $$($(1).testobjs) $(HARNESS_OBJS) $$($(1).archive) \
                 $$(foreach u,$$($(1).uses),$(OUT)/$$(u)/module.a) $(LIBCONC)
@@ -153,16 +163,27 @@ $(foreach lab,$(ALL_LABS),$(eval $(call lab_rules,$(lab))))
 .PHONY: all impl lib libtests labs solutions
 all: deps-check
 	@$(MAKE) --no-print-directory impl IMPL=labs NO_DEPS_CHECK=1
-	@$(MAKE) --no-print-directory impl IMPL=solutions NO_DEPS_CHECK=1
+	@if [ -d solutions ]; then $(MAKE) --no-print-directory impl IMPL=solutions NO_DEPS_CHECK=1; fi
 
-## impl: build one tree (IMPL=labs|solutions|<folder>, optional LAB=NN-name, OUT=dir)
+## impl: build one tree (IMPL=labs|solutions|<folder of student files>, LAB=NN-name, OUT=dir)
+ifeq ($(SRC)$(OVERLAID),$(OUT)/src)
+# First lay IMPL over labs/, then build the result (a second make sees the new files).
+impl: | deps-check
+	$(say) OVERLAY "$(IMPL) over labs/ -> $(SRC)"
+	$(Q)$(PYTHON) -m conclab.overlay --impl $(IMPL) --into $(SRC)
+	@$(MAKE) --no-print-directory impl OVERLAID=1 NO_DEPS_CHECK=1
+else
 impl: $(LIBCONC) $(addprefix lab-,$(LABS))
+endif
 
 lib: $(LIBCONC)
 libtests: $(LIBTESTS)
 labs:
 	@$(MAKE) --no-print-directory impl IMPL=labs
 solutions:
+	@if [ ! -d solutions ]; then \
+	  echo "make solutions: this copy of the kit has no solutions/ (a handout leaves it out)" >&2; \
+	  exit 2; fi
 	@$(MAKE) --no-print-directory impl IMPL=solutions
 
 ## grade: build IMPL (default labs) and grade it: STRICT=1, LAB=, FILTER= are honoured

@@ -2,4 +2,3 @@
 # linked into each program and into the tests.
 PROGRAMS      := spinner_thread spinner_proc spinner_uring
 LAB_LDLIBS    := -luring
-STUDENT_FILES := event.c proc_event.c proc_event.h spinner_proc.c loop.c

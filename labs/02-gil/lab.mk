@@ -3,4 +3,3 @@
 PROGRAMS      := gil_cpu gil_io
 USES          :=
 LAB_LDLIBS    :=
-STUDENT_FILES := gil.c

@@ -2,4 +2,3 @@
 # each program and into the tests.
 PROGRAMS      := sequential procs threads
 USES          := 02-gil
-STUDENT_FILES := sequential.c worker.c procs.c queue.c threads.c

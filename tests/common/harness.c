@@ -297,14 +297,38 @@ static const char *path_in(const char *root, const char *lab, const char *progra
     static char ring[8][PATH_MAX];
     static unsigned next;
     char *path = ring[next++ % 8];
-    snprintf(path, PATH_MAX, "%s/%s/%s", root, lab, program);
+    int len = snprintf(path, PATH_MAX, "%s/%s/%s", root, lab, program);
+    if (len < 0 || len >= PATH_MAX)
+        cr_assert_fail("harness: the path of %s/%s under %.100s is too long", lab, program, root);
     return path;
+}
+
+/* The build this test binary sits in: build/<impl>/<lab>/tests -> build/<impl>. Run by
+ * hand, a test binary therefore tests the programs built beside it, never another build. */
+static const char *own_build_root(void)
+{
+    static char root[PATH_MAX];
+    if (root[0] == '\0') {
+        ssize_t len = readlink("/proc/self/exe", root, sizeof root - 1);
+        if (len <= 0) {
+            snprintf(root, sizeof root, "%s", ".");
+            return root;
+        }
+        root[len] = '\0';
+        for (int up = 0; up < 2; up++) {
+            char *slash = strrchr(root, '/');
+            if (slash == NULL || slash == root)
+                break;
+            *slash = '\0';
+        }
+    }
+    return root;
 }
 
 const char *program_path(const char *lab, const char *program)
 {
     const char *root = getenv("CONCLAB_BIN");
-    return path_in(root && *root ? root : "build/solutions", lab, program);
+    return path_in(root && *root ? root : own_build_root(), lab, program);
 }
 
 const char *tsan_program_path(const char *lab, const char *program)

@@ -68,7 +68,8 @@ void run_result_free(struct run_result *result);
 bool run_wait_for_output(struct run_handle *handle, const char *needle, double timeout_s);
 
 /* The path of a lab program in the build under test: $CONCLAB_BIN/<lab>/<program>
- * (CONCLAB_BIN defaults to build/solutions). The TSan build is under $CONCLAB_TSAN_BIN;
+ * (CONCLAB_BIN defaults to the build this test binary sits in, so a test binary run by
+ * hand tests its own build). The TSan build is under $CONCLAB_TSAN_BIN;
  * tsan_program_path() returns NULL when that variable is unset. Returned strings live
  * in a small static ring: copy one you keep for long. */
 const char *program_path(const char *lab, const char *program);

@@ -1,0 +1,77 @@
+"""grade: build an implementation of the labs and grade it (what `make grade` runs).
+
+  scripts/grade                      grade labs/ (your work)
+  scripts/grade --impl solutions     grade the reference
+  scripts/grade --lab 03-pool        one lab;  --filter 'procs/*'  some tests
+
+Prints PASS/FAIL/SKIP per test with points and hints, per-lab subtotals and
+"Score: X/Y"; writes build/grade/results.json (Gradescope) and build/grade/junit.xml.
+Exit status 0 when grading ran, whatever the score (--strict: 1 below full marks);
+2 for bad usage.
+"""
+import argparse
+import os
+import sys
+import time
+
+from conclab import grading as g
+from conclab import kit
+
+
+def main():
+    parser = argparse.ArgumentParser(
+        prog="grade", description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="\n".join(__doc__.split("\n\n")[1:]))
+    parser.add_argument("--impl", default="labs", help="folder of lab folders (default labs)")
+    parser.add_argument("--lab", action="append", help="grade only this lab (repeatable)")
+    parser.add_argument("--filter", help="glob on suite/name, e.g. 'procs/*'")
+    parser.add_argument("--strict", action="store_true", help="exit 1 below full marks")
+    parser.add_argument("--out", help="build folder (default build/<impl name>)")
+    parser.add_argument("--results", default=os.path.join(kit.ROOT, "build", "grade"),
+                        help="where results.json and junit.xml go (default build/grade)")
+    parser.add_argument("--visible-only", action="store_true",
+                        help="leave out tests marked hidden in the rubric")
+    args = parser.parse_args()
+
+    known = g.rubric_labs()
+    for lab in args.lab or []:
+        if lab not in known:
+            parser.error(f"unknown lab '{lab}' (labs: {', '.join(known)})")
+    try:
+        for lab in args.lab or known:
+            g.read_rubric(lab)
+    except g.RubricError as e:
+        print(f"grade: {e}", file=sys.stderr)
+        return 2
+
+    started = time.monotonic()
+    current = {"lab": None}
+
+    def progress(item):
+        if isinstance(item, str):
+            print(item, flush=True)
+            return
+        if item.entry.lab != current["lab"]:
+            current["lab"] = item.entry.lab
+            print(f"== {item.entry.lab}", flush=True)
+        g.print_outcome(item)
+        sys.stdout.flush()
+
+    print(f"Grading {args.impl}/ ...", flush=True)
+    report = g.grade(args.impl, labs=args.lab, test_filter=args.filter, out=args.out,
+                     include_hidden=not args.visible_only, progress=progress)
+    if not report.outcomes:
+        print("grade: no test matched", file=sys.stderr)
+        return 2
+    g.write_reports(report, args.results)
+    g.print_summary(report)
+    print(f"(graded in {time.monotonic() - started:.1f} s; reports in "
+          f"{os.path.relpath(args.results, os.getcwd())}/results.json and junit.xml)")
+    if args.strict and report.score() < report.max_score():
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

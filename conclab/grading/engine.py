@@ -1,0 +1,266 @@
+"""conclab's autograder: build an implementation, run each graded test alone, score it.
+
+Used by scripts/grade (make grade), scripts/selfcheck (make test) and the Gradescope
+and batch runners. Python 3 standard library only.
+
+A test's outcome:
+  PASS  Criterion passed it AND its body ran to the end (the GRADED marker was written);
+  FAIL  anything else: an assertion, a crash, a timeout, or the code under test ending
+        the process early (Criterion 2.4.1 reports exit(0) as a pass; we do not);
+  SKIP  the test said the environment cannot run it (cr_skip_test): its points leave
+        the maximum, and its reason is shown.
+"""
+
+
+import fnmatch
+import json
+import os
+import re
+import signal
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+
+from conclab import kit
+from conclab.grading.reports import Outcome, Report
+from conclab.grading.rubric import read_rubric, rubric_labs
+from conclab.grading.sandbox import sandbox
+
+KIT = kit.ROOT
+
+# Each test binary runs under `timeout -k`, with the rubric's timeout. Criterion's own
+# timeouts are not used: Debian's 2.4.1 ignores --timeout on the command line (verified:
+# tests/scripts/grader-selftest) and can hang on per-test timeouts under load.
+BACKSTOP_EXTRA_S = 1  # for Criterion's start-up, which runs before the test
+KILL_AFTER_S = 3
+OUTPUT_CAP = 64 * 1024  # bytes of a test binary's stdout/stderr kept for messages
+
+
+@dataclass
+class LabBuild:
+    ok: bool
+    log: str = ""
+    tsan_ok: bool = True
+    tsan_log: str = ""
+
+
+
+# ------------------------------------------------------------------ building
+
+
+def make_command(impl, out, lab, san=None, extra=()):
+    cmd = ["make", "--no-print-directory", "-C", KIT, "-j2", "impl", f"IMPL={impl}",
+           f"OUT={out}", f"LAB={lab}", "NO_DEPS_CHECK=1"]
+    if san:
+        cmd.append(f"SAN={san}")
+    return cmd + list(extra)
+
+
+def run_make(cmd, timeout=600):
+    try:
+        proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              timeout=timeout, text=True, errors="replace")
+        return proc.returncode == 0, proc.stdout
+    except subprocess.TimeoutExpired:
+        return False, f"the build did not finish within {timeout} s"
+
+
+def compiler_messages(log, limit=4000):
+    """The compiler's own lines, not make's chatter."""
+    lines = [l for l in log.splitlines() if not l.startswith("  CC ") and
+             not l.startswith("  LD ")]
+    text = "\n".join(lines).strip()
+    return text[-limit:] if len(text) > limit else text
+
+
+def _name_sources(log, out, shown_as):
+    """Compiler lines name the overlaid copy (<out>/src/<lab>/<file>): name the file the
+    student knows instead, shown_as/<lab>/<file> for a student file, labs/... otherwise."""
+    def shown(m):
+        lab, name = m.group(1), m.group(2)
+        where = shown_as if name in kit.student_files(lab) else "labs"
+        return f"{where}/{lab}/{name}"
+    for prefix in {os.path.join(out, "src"), os.path.relpath(os.path.join(out, "src"), KIT)}:
+        log = re.sub(re.escape(prefix) + r"/(\d\d-[\w.-]+)/([\w.-]+)", shown, log)
+    return log
+
+
+def build_lab(impl, out, tsan_out, lab, need_tsan, shown_as="labs"):
+    """Builds one lab of the tree impl lays over labs/ (see conclab.overlay)."""
+    ok, log = run_make(make_command(impl, out, lab))
+    build = LabBuild(ok, _name_sources(log, out, shown_as))
+    if need_tsan:
+        ok, log = run_make(make_command(impl, tsan_out, lab, "thread"))
+        build.tsan_ok, build.tsan_log = ok, _name_sources(log, tsan_out, shown_as)
+    return build
+
+
+# ------------------------------------------------------------------ running one test
+
+
+def _read_capped(path):
+    try:
+        with open(path, "rb") as f:
+            data = f.read(OUTPUT_CAP)
+        return data.decode("utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def _criterion_result(json_path, test):
+    """(status, messages) of suite/name in Criterion's JSON report, or (None, [])."""
+    suite, name = test.split("/")
+    try:
+        with open(json_path, encoding="utf-8", errors="replace") as f:
+            report = json.load(f)
+    except (OSError, ValueError):
+        return None, []
+    for s in report.get("test_suites", []):
+        if s.get("name") != suite:
+            continue
+        for t in s.get("tests", []):
+            if t.get("name") == name:
+                return t.get("status"), t.get("messages", [])
+    return None, []
+
+
+def _clean_message(message):
+    # "tests/03-pool/x.c:42: expected ..." -> "expected ...": the hint matters, not the line.
+    return re.sub(r"^[^\s:]+\.c:\d+: ", "", message.strip())
+
+
+def run_test(test_binary, entry, env):
+    """Runs one graded test in its own process tree; returns an Outcome."""
+    start = time.monotonic()
+    box = sandbox()
+    with tempfile.TemporaryDirectory(prefix="conclab-grade-") as tmp:
+        box.give(tmp)
+        json_path = os.path.join(tmp, "report.json")
+        mark_path = os.path.join(tmp, "finished")
+        log_path = os.path.join(tmp, "output")
+        backstop = entry.timeout + BACKSTOP_EXTRA_S
+        cmd = ["timeout", "-k", str(KILL_AFTER_S), str(backstop), test_binary,
+               f"--filter={entry.test}", "--jobs=1", f"--json={json_path}"]
+        test_env = dict(env, CONCLAB_MARK_FILE=mark_path)
+        with open(log_path, "wb") as log:
+            proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                                    env=test_env, cwd=KIT, start_new_session=True,
+                                    **box.popen_args(backstop + KILL_AFTER_S))
+            try:
+                rc = proc.wait(timeout=backstop + KILL_AFTER_S + 5)
+            except subprocess.TimeoutExpired:
+                rc = None
+            # Whatever the test started dies with it: the session holds them all.
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            if rc is None:
+                proc.wait()
+            box.kill_all()  # and whatever escaped the session, before reading its reports
+        seconds = time.monotonic() - start
+        status, messages = _criterion_result(json_path, entry.test)
+        finished = os.path.exists(mark_path)
+        output = _read_capped(log_path)
+
+    messages = [_clean_message(m) for m in messages]
+    if rc is None or rc in (124, 137, -9) and status is None:
+        return Outcome(entry, "FAIL", f"timed out: the test did not finish within "
+                       f"{entry.timeout} s (an infinite loop, a deadlock, or a wait that "
+                       f"is never woken?)", seconds)
+    if status == "SKIPPED":
+        reason = "; ".join(messages) or "skipped"
+        return Outcome(entry, "SKIP", reason, seconds)
+    if status == "PASSED" and finished:
+        return Outcome(entry, "PASS", "", seconds)
+    if status == "PASSED":
+        return Outcome(entry, "FAIL", "the test ended before its last line: the code under "
+                       "test ended the process (exit() or _exit() where it should return?)",
+                       seconds)
+    if status == "FAILED":
+        return Outcome(entry, "FAIL", "\n".join(messages) or "an assertion failed", seconds)
+    if status == "ERRORED":
+        text = "; ".join(messages)
+        if "timed out" in text.lower():
+            text = (f"timed out after {entry.timeout} s (an infinite loop, a deadlock, "
+                    f"or a wait that is never woken?)")
+        elif "crash" in text.lower():
+            text = "crashed (a signal such as SIGSEGV or SIGABRT ended the test)"
+        return Outcome(entry, "FAIL", text, seconds)
+    if status is None and "0 tests" not in output and rc == 0:
+        return Outcome(entry, "FAIL", "no result was recorded for this test", seconds)
+    tail = output.strip().splitlines()[-5:]
+    detail = "; ".join(tail)[-400:]
+    return Outcome(entry, "FAIL", f"the test binary ended abnormally (status {rc})"
+                   + (f": {detail}" if detail else ""), seconds)
+
+
+def list_tests(test_binary):
+    """The suite/name of every test in a Criterion binary."""
+    proc = subprocess.run([test_binary, "--list"], stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, timeout=30)
+    tests, suite = [], None
+    for line in proc.stdout.splitlines():
+        m = re.match(r"^(\w+): \d+ tests?$", line)
+        if m:
+            suite = m.group(1)
+            continue
+        m = re.match(r"^[├└]── (\w+)", line)
+        if m and suite:
+            tests.append(f"{suite}/{m.group(1)}")
+    return tests
+
+
+# ------------------------------------------------------------------ grading
+
+
+def grade(impl, labs=None, test_filter=None, out=None, tsan_out=None, include_hidden=True,
+          build=True, progress=None, shown_as=None):
+    """Builds and grades `impl`: labs/ itself, or a folder of lab folders whose student
+    files are laid over labs/ (solutions/, a submission, a mutant). Compiler messages name
+    student files as shown_as/<lab>/<file> (default: impl as given). Returns a Report."""
+    impl_abs = os.path.abspath(os.path.join(KIT, impl))
+    if shown_as is None:
+        inside = impl_abs.startswith(KIT + os.sep)
+        shown_as = os.path.relpath(impl_abs, KIT) if inside else impl_abs
+    name = os.path.basename(os.path.normpath(impl_abs))
+    out = os.path.abspath(out or os.path.join(KIT, "build", name))
+    tsan_out = os.path.abspath(tsan_out or os.path.join(KIT, "build", "tsan", name))
+    report = Report()
+    for lab in labs or rubric_labs():
+        entries = [e for e in read_rubric(lab) if include_hidden or not e.hidden]
+        if test_filter:
+            entries = [e for e in entries if fnmatch.fnmatch(e.test, test_filter)
+                       or fnmatch.fnmatch(f"{lab}/{e.test}", test_filter)]
+        if not entries:
+            continue
+        if not os.path.isdir(os.path.join(impl_abs, lab)):
+            for e in entries:
+                report.outcomes.append(Outcome(e, "FAIL", f"{impl}/{lab} does not exist"))
+            continue
+        if progress:
+            progress(f"building {lab} ...")
+        lab_build = LabBuild(True)
+        if build:
+            lab_build = build_lab(impl_abs, out, tsan_out, lab, any(e.tsan for e in entries),
+                                  shown_as)
+        test_binary = os.path.join(out, lab, "tests")
+        env = dict(os.environ, CONCLAB_BIN=out, CONCLAB_TSAN_BIN=tsan_out)
+        for e in entries:
+            if not lab_build.ok or not os.access(test_binary, os.X_OK):
+                report.build_errors[lab] = compiler_messages(lab_build.log)
+                report.outcomes.append(Outcome(
+                    e, "FAIL", "the lab does not build:\n" + compiler_messages(lab_build.log)))
+                continue
+            if e.tsan and not lab_build.tsan_ok:
+                report.outcomes.append(Outcome(
+                    e, "FAIL", "the ThreadSanitizer build failed:\n"
+                    + compiler_messages(lab_build.tsan_log)))
+                continue
+            outcome = run_test(test_binary, e, env if e.tsan else
+                               {k: v for k, v in env.items() if k != "CONCLAB_TSAN_BIN"})
+            report.outcomes.append(outcome)
+            if progress:
+                progress(outcome)
+    return report

@@ -1,0 +1,139 @@
+"""Where a test binary runs: its uid and its resource limits (see Sandbox)."""
+
+import fcntl
+import os
+import resource
+import signal
+import time
+
+# Limits of one test binary and everything it starts (see Sandbox below).
+MAX_PROCS = int(os.environ.get("CONCLAB_MAX_PROCS", "512"))  # tasks: processes + threads
+FILE_CAP = 64 << 20  # RLIMIT_FSIZE: bytes in any one file it writes (its log included)
+SANDBOX_UID_BASE = 64000  # root only: tests run as one of these uids, one per grader
+SANDBOX_UID_COUNT = 200
+SANDBOX_LOCKS = "/tmp/conclab-sandbox"
+
+
+class Sandbox:
+    """Where a test binary runs: its uid and its resource limits.
+
+    RLIMIT_NPROC is what stops a fork bomb, but it never applies to root. So when the
+    grader runs as root (CI, Gradescope, these machines), each test binary runs as an
+    unprivileged uid of its own (64000 + n, taken with a lock file so that concurrent
+    graders never share one): RLIMIT_NPROC then caps its tasks, and afterwards every
+    process of that uid is killed (kill(-1) as that uid), whatever session or process
+    group it escaped into. The build stays root's and read-only to that uid, so the code
+    under test cannot touch the test binary or the grader's files.
+    Not root: the limits apply to the user's own uid (its current task count plus
+    MAX_PROCS), and the process-group kill cleans up.
+    CONCLAB_SANDBOX=off turns the uid switch off; CONCLAB_SANDBOX_UID=n forces a uid.
+    """
+
+    def __init__(self):
+        self.uid = None
+        self._lock = None
+        if os.geteuid() != 0 or os.environ.get("CONCLAB_SANDBOX", "auto") == "off":
+            return
+        forced = os.environ.get("CONCLAB_SANDBOX_UID")
+        candidates = ([int(forced)] if forced else
+                      range(SANDBOX_UID_BASE, SANDBOX_UID_BASE + SANDBOX_UID_COUNT))
+        try:
+            os.makedirs(SANDBOX_LOCKS, mode=0o755, exist_ok=True)
+        except OSError:
+            return
+        for uid in candidates:
+            fd = os.open(os.path.join(SANDBOX_LOCKS, f"uid-{uid}.lock"),
+                         os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                os.close(fd)
+                continue
+            self.uid, self._lock = uid, fd
+            self.kill_all()  # whatever a crashed grader left behind
+            return
+
+    def describe(self):
+        if self.uid is None:
+            return f"limits only (uid {os.geteuid()}), at most {MAX_PROCS} tasks"
+        return f"uid {self.uid}, at most {MAX_PROCS} tasks"
+
+    def popen_args(self, timeout_s):
+        """Keyword arguments for subprocess.Popen that apply the sandbox."""
+        cpus = os.cpu_count() or 1
+        cpu_s = int(timeout_s * cpus) + 10
+        uid = self.uid
+
+        def limits():
+            nproc = MAX_PROCS if uid is not None else _task_count(os.getuid()) + MAX_PROCS
+            for what, soft, hard in ((resource.RLIMIT_NPROC, nproc, nproc),
+                                     (resource.RLIMIT_CPU, cpu_s, cpu_s + 5),
+                                     (resource.RLIMIT_FSIZE, FILE_CAP, FILE_CAP),
+                                     (resource.RLIMIT_CORE, 0, 0)):
+                _, old_hard = resource.getrlimit(what)
+                if old_hard != resource.RLIM_INFINITY:
+                    soft, hard = min(soft, old_hard), min(hard, old_hard)
+                try:
+                    resource.setrlimit(what, (soft, hard))
+                except (ValueError, OSError):
+                    pass
+
+        args = {"preexec_fn": limits}
+        if uid is not None:
+            args.update(user=uid, group=uid, extra_groups=[])
+        return args
+
+    def give(self, path):
+        """Lets the sandbox uid write in the folder path."""
+        if self.uid is not None:
+            os.chown(path, self.uid, self.uid)
+
+    def kill_all(self):
+        """Kills every process of the sandbox uid (none escapes by setsid or setpgid)."""
+        if self.uid is None:
+            return
+        for _ in range(20):
+            pid = os.fork()
+            if pid == 0:
+                try:
+                    os.setgroups([])
+                    os.setgid(self.uid)
+                    os.setuid(self.uid)
+                    os.kill(-1, signal.SIGKILL)  # every process this uid may signal
+                except OSError:
+                    pass
+                os._exit(0)
+            os.waitpid(pid, 0)
+            if _task_count(self.uid, processes_only=True) == 0:
+                return
+            time.sleep(0.01)
+
+
+def _task_count(uid, processes_only=False):
+    """Tasks (threads, or processes) whose real uid is uid, zombies excluded."""
+    count = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/status", encoding="ascii", errors="replace") as f:
+                status = dict(line.split(":", 1) for line in f if ":" in line)
+        except OSError:
+            continue
+        if int(status.get("Uid", "-1").split()[0]) != uid:
+            continue
+        if status.get("State", "").strip().startswith("Z"):
+            continue
+        count += 1 if processes_only else int(status.get("Threads", "1"))
+    return count
+
+
+_SANDBOX = None
+
+
+def sandbox():
+    """The grader's sandbox, made on first use and kept for the process's life."""
+    global _SANDBOX
+    if _SANDBOX is None:
+        _SANDBOX = Sandbox()
+    return _SANDBOX

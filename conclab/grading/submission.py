@@ -1,0 +1,251 @@
+"""grade-submission: grade one student submission in a fresh copy of the kit.
+
+  scripts/grade-submission --submission DIR|FILE.tar.gz --work DIR --results FILE.json
+
+What the Gradescope runner (run_autograder) and scripts/grade-batch call. It
+  1. makes a fresh copy of the kit in WORK/kit: labs/ (the starter), lib/, tests/ (with
+     the hidden tests), scripts/, Makefile; never solutions/, tests/mutants/ or build/;
+  2. takes from the submission ONLY the files a student edits (STUDENT_FILES of each
+     labs/NN-name/lab.mk) and lays them over the starter; everything else it holds
+     (tests, Makefile, headers, symlinks) is ignored and listed as ignored;
+  3. builds and grades every lab (hidden tests included) with scripts/grade, as the
+     kit's sandbox (see docs/instructors.md: uid, RLIMIT_NPROC, CPU, file size);
+  4. writes Gradescope's results.json, also when the build fails (every test 0 with
+     the compiler's message) or when grading itself fails (score 0 and the reason).
+
+Where a submission may put a file (first match wins): labs/NN-name/FILE,
+NN-name/FILE (either at any depth, e.g. inside a top folder of a zip), or FILE alone
+(at any depth) when FILE is a student file of exactly one lab.
+Exit status: 0 when results.json was written, 1 otherwise, 2 for bad usage.
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import stat
+import subprocess
+import sys
+import tarfile
+import time
+
+from conclab import kit
+
+KIT_DEFAULT = kit.ROOT
+MAX_FILE = 1 << 20            # a student file above 1 MiB is refused
+MAX_ARCHIVE = 64 << 20        # a .tar.gz whose contents exceed this is refused
+MAX_MEMBERS = 10000
+KIT_PARTS = ("labs", "lib", "tests", "scripts", "Makefile", ".clang-format", "README.md")
+NOT_COPIED = {os.path.join("tests", "mutants")}
+LAB_RE = re.compile(r"^\d\d-[\w.-]+$")
+
+
+def student_files(kit, lab):
+    """STUDENT_FILES of labs/<lab>/lab.mk (or solutions/<lab>/lab.mk); [] if none."""
+    for impl in ("labs", "solutions"):
+        path = os.path.join(kit, impl, lab, "lab.mk")
+        try:
+            with open(path, encoding="utf-8") as f:
+                text = f.read().replace("\\\n", " ")
+        except OSError:
+            continue
+        m = re.search(r"^\s*STUDENT_FILES\s*[:+]?=\s*(.*)$", text, re.M)
+        if m:
+            return [w for w in m.group(1).split("#", 1)[0].split() if "/" not in w]
+    return []
+
+
+def rubric_labs(kit):
+    tests = os.path.join(kit, "tests")
+    return sorted(d for d in os.listdir(tests)
+                  if LAB_RE.match(d) and os.path.isfile(os.path.join(tests, d, "rubric")))
+
+
+def safe_extract(archive, dest):
+    """Extracts a .tar.gz with no links out, no devices, bounded size and count."""
+    with tarfile.open(archive, "r:*") as tar:
+        members = tar.getmembers()
+        if len(members) > MAX_MEMBERS:
+            raise ValueError(f"the archive holds {len(members)} entries (limit {MAX_MEMBERS})")
+        if sum(m.size for m in members if m.isfile()) > MAX_ARCHIVE:
+            raise ValueError(f"the archive holds more than {MAX_ARCHIVE >> 20} MiB")
+        wanted = [m for m in members if m.isfile() or m.isdir()]  # no links, no devices
+        tar.extractall(dest, members=wanted, filter="data")
+
+
+def find_submitted(root, whitelist):
+    """{(lab, file): path} of the whitelisted files found in root, and ignored paths."""
+    owner = {}
+    for lab, files in whitelist.items():
+        for name in files:
+            owner.setdefault(name, []).append(lab)
+    found, ignored = {}, []
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".git"))
+        for name in sorted(files):
+            path = os.path.join(folder, name)
+            rel = os.path.relpath(path, root)
+            parts = rel.split(os.sep)
+            lab = parts[-2] if len(parts) >= 2 else None
+            st = os.lstat(path)
+            if lab in whitelist and name in whitelist[lab]:
+                rank = 0 if len(parts) >= 3 and parts[-3] == "labs" else 1
+            elif (lab is None or not LAB_RE.match(lab)) and len(owner.get(name, [])) == 1:
+                lab, rank = owner[name][0], 2
+            else:
+                ignored.append(rel)
+                continue
+            if not stat.S_ISREG(st.st_mode):
+                ignored.append(rel + " (not a regular file)")
+                continue
+            if st.st_size > MAX_FILE:
+                ignored.append(rel + f" (larger than {MAX_FILE >> 20} MiB)")
+                continue
+            key = (lab, name)
+            candidate = (rank, len(parts), rel, path)
+            if key in found:
+                loser = max(found[key], candidate)
+                ignored.append(loser[2] + " (another copy of the same file was taken)")
+                candidate = min(found[key], candidate)
+            found[key] = candidate
+    return {k: v[3] for k, v in found.items()}, {k: v[2] for k, v in found.items()}, ignored
+
+
+def copy_kit(kit, dest):
+    """The kit without solutions, mutants, builds or git; hidden test sources 0600."""
+    os.makedirs(dest)
+    ignore = shutil.ignore_patterns(".git", "build", "*.o", "*.d", "__pycache__")
+    for part in KIT_PARTS:
+        src = os.path.join(kit, part)
+        if os.path.isdir(src):
+            shutil.copytree(src, os.path.join(dest, part), ignore=ignore, symlinks=False)
+        elif os.path.isfile(src):
+            shutil.copy2(src, os.path.join(dest, part))
+    for rel in NOT_COPIED:
+        shutil.rmtree(os.path.join(dest, rel), ignore_errors=True)
+    for folder, dirs, files in os.walk(dest):
+        os.chmod(folder, 0o755)
+        for name in files:
+            path = os.path.join(folder, name)
+            hidden = name.startswith("hidden_") and os.sep + "tests" + os.sep in path
+            os.chmod(path, 0o600 if hidden else
+                     (0o755 if os.access(path, os.X_OK) else 0o644))
+
+
+def failure_results(message):
+    return {"score": 0, "output": message, "visibility": "visible",
+            "stdout_visibility": "hidden", "tests": []}
+
+
+def write_json(path, data):
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(data, f, indent=2)
+        f.write("\n")
+    os.replace(tmp, path)
+
+
+def main():
+    parser = argparse.ArgumentParser(
+        prog="grade-submission", description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="\n\n".join(__doc__.split("\n\n")[1:]))
+    parser.add_argument("--submission", required=True, help="a folder or a .tar.gz")
+    parser.add_argument("--work", required=True, help="an empty or missing folder to work in")
+    parser.add_argument("--results", required=True, help="where results.json goes")
+    parser.add_argument("--kit", default=KIT_DEFAULT, help="the kit to copy (default: this one)")
+    parser.add_argument("--lab", action="append", help="grade only this lab (repeatable)")
+    parser.add_argument("--keep", action="store_true", help="keep WORK afterwards")
+    parser.add_argument("--filter", help="grade only tests matching this glob (for tests "
+                        "of the kit; never for real grading)")
+    args = parser.parse_args()
+
+    kit = os.path.abspath(args.kit)
+    labs = args.lab or rubric_labs(kit)
+    unknown = [l for l in labs if l not in rubric_labs(kit)]
+    if unknown:
+        parser.error(f"unknown lab(s): {', '.join(unknown)}")
+    if not os.path.exists(args.submission):
+        parser.error(f"no such submission: {args.submission}")
+    work = os.path.abspath(args.work)
+    if os.path.exists(work) and os.listdir(work):
+        parser.error(f"{work} is not empty")
+    os.makedirs(work, exist_ok=True)
+    os.chmod(work, 0o755)  # the sandbox uid must reach the build in it
+    started = time.monotonic()
+    try:
+        return grade(args, kit, labs, work, started)
+    except Exception as e:  # results.json is written whatever happens
+        write_json(args.results, failure_results(
+            f"The autograder could not grade this submission: {e}\n"
+            "Nothing was scored. Tell your instructor if this persists."))
+        print(f"grade-submission: {e}", file=sys.stderr)
+        return 1
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def grade(args, kit, labs, work, started):
+    submission = os.path.abspath(args.submission)
+    if os.path.isfile(submission):
+        unpacked = os.path.join(work, "submission")
+        os.makedirs(unpacked)
+        safe_extract(submission, unpacked)
+        submission = unpacked
+    whitelist = {lab: student_files(kit, lab) for lab in labs}
+    found, found_rel, ignored = find_submitted(submission, whitelist)
+
+    copy = os.path.join(work, "kit")
+    copy_kit(kit, copy)
+    for (lab, name), path in sorted(found.items()):
+        dest = os.path.join(copy, "labs", lab, name)
+        os.makedirs(os.path.dirname(dest), exist_ok=True)
+        shutil.copyfile(path, dest)
+        os.chmod(dest, 0o644)
+
+    lines = ["Files taken from your submission:"]
+    lines += [f"  {found_rel[k]} -> labs/{k[0]}/{k[1]}" for k in sorted(found)] or ["  none"]
+    missing = [f"labs/{lab}/{name}" for lab in labs for name in whitelist[lab]
+               if (lab, name) not in found]
+    if missing:
+        lines.append("Not in your submission (the starter code was graded instead):")
+        lines += [f"  {m}" for m in missing]
+    if ignored:
+        lines.append("Ignored (only the files you are meant to edit are graded):")
+        lines += [f"  {i}" for i in ignored[:30]]
+        if len(ignored) > 30:
+            lines.append(f"  ... and {len(ignored) - 30} more")
+    header = "\n".join(lines)
+    print(header, flush=True)
+
+    results_dir = os.path.join(work, "results")
+    cmd = [sys.executable, os.path.join(copy, "scripts", "grade"), "--impl", "labs",
+           "--results", results_dir]
+    for lab in labs:
+        cmd += ["--lab", lab]
+    if args.filter:
+        cmd += ["--filter", args.filter]
+    proc = subprocess.run(cmd, cwd=copy, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, errors="replace")
+    board = proc.stdout[-20000:]
+    print(board, flush=True)
+    produced = os.path.join(results_dir, "results.json")
+    if proc.returncode != 0 or not os.path.isfile(produced):
+        raise RuntimeError(f"the grader stopped with status {proc.returncode}: "
+                           + board[-1500:])
+    with open(produced, encoding="utf-8") as f:
+        results = json.load(f)
+    results["output"] = (header + "\n\n" + results.get("output", "")
+                         + f"\n(graded in {time.monotonic() - started:.0f} s)")
+    write_json(args.results, results)
+    junit = os.path.join(results_dir, "junit.xml")
+    if os.path.isfile(junit):
+        shutil.copyfile(junit, os.path.join(os.path.dirname(os.path.abspath(args.results)),
+                                            "junit.xml"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

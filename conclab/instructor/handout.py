@@ -1,0 +1,116 @@
+"""make-handout: build the student handout (what `make handout` runs).
+
+  scripts/make-handout [--out build/dist/conclab-handout.tar.gz]
+
+The tarball unpacks into conclab/ and holds what a student needs: labs/ (the starter),
+lib/, the public tests (tests/common, tests/lib, tests/NN-name), scripts/, docs/,
+Makefile, README.md, .clang-format, .ci/. It never holds:
+  - solutions/ and tests/mutants/;
+  - hidden tests: their code (tests/NN-name/hidden_*.c) and their rubric lines (the
+    lines flagged `hidden` are removed from each tests/NN-name/rubric);
+  - the instructor's tools (INSTRUCTOR_ONLY below) and the kit's own script tests.
+scripts/check-handout proves it. Exit status 0 on success, 1 on failure, 2 bad usage.
+"""
+import argparse
+import io
+import os
+import re
+import subprocess
+import sys
+import tarfile
+
+from conclab import kit
+
+KIT = kit.ROOT
+TOP = "conclab"
+EXCLUDED_PREFIXES = ("solutions/", "tests/mutants/", "tests/scripts/", "build/", ".git/",
+                     ".cache/")
+INSTRUCTOR_ONLY = {
+    "scripts/make-handout", "scripts/check-handout", "scripts/make-gradescope",
+    "scripts/grade-batch", "scripts/grade-submission", "docs/instructors.md",
+    "compile_commands.json",
+}
+HIDDEN_SOURCE = re.compile(r"^tests/\d\d-[^/]+/hidden_[^/]*$")
+RUBRIC = re.compile(r"^tests/\d\d-[^/]+/rubric$")
+
+
+def kit_files(kit):
+    """git's tracked and untracked-not-ignored files, or a walk outside git."""
+    try:
+        out = subprocess.run(["git", "-C", kit, "ls-files", "-z", "--cached", "--others",
+                              "--exclude-standard"], stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL, check=True).stdout
+        files = [f for f in out.decode().split("\0") if f]
+    except (OSError, subprocess.CalledProcessError):
+        files = []
+        for folder, dirs, names in os.walk(kit):
+            dirs[:] = [d for d in dirs if d not in (".git", "build", ".cache")]
+            files += [os.path.relpath(os.path.join(folder, n), kit) for n in names]
+    return sorted(f for f in files if os.path.isfile(os.path.join(kit, f))
+                  and not os.path.islink(os.path.join(kit, f)) and "__pycache__" not in f)
+
+
+def shipped(rel):
+    """Whether rel (a path in the kit) goes into the handout."""
+    return not (rel.startswith(EXCLUDED_PREFIXES) or rel in INSTRUCTOR_ONLY
+                or HIDDEN_SOURCE.match(rel) or rel.endswith((".o", ".d")))
+
+
+def public_rubric(text):
+    """The rubric without its hidden lines (comments and blank lines are kept)."""
+    kept = []
+    for line in text.splitlines(keepends=True):
+        words = line.split("#", 1)[0].split()
+        if len(words) >= 3 and "hidden" in words[3:]:
+            continue
+        kept.append(line)
+    return "".join(kept)
+
+
+def add(tar, name, data, mode):
+    info = tarfile.TarInfo(f"{TOP}/{name}")
+    info.size = len(data)
+    info.mode = mode
+    info.mtime = int(os.environ.get("SOURCE_DATE_EPOCH", "1767225600"))  # 2026-01-01
+    info.uname = info.gname = ""
+    tar.addfile(info, io.BytesIO(data))
+
+
+def main():
+    parser = argparse.ArgumentParser(
+        prog="make-handout", description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="\n\n".join(__doc__.split("\n\n")[1:]))
+    parser.add_argument("--out",
+                        default=os.path.join(KIT, "build", "dist", "conclab-handout.tar.gz"))
+    args = parser.parse_args()
+
+    files = [f for f in kit_files(KIT) if shipped(f)]
+    if not any(f.startswith("labs/") for f in files):
+        print("make-handout: no labs/ found", file=sys.stderr)
+        return 1
+    out = os.path.abspath(args.out)
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    tmp = out + ".tmp"
+    hidden_lines = 0
+    with tarfile.open(tmp, "w:gz", format=tarfile.PAX_FORMAT) as tar:
+        for rel in files:
+            path = os.path.join(KIT, rel)
+            with open(path, "rb") as f:
+                data = f.read()
+            if RUBRIC.match(rel):
+                text = data.decode("utf-8")
+                public = public_rubric(text)
+                hidden_lines += len(text.splitlines()) - len(public.splitlines())
+                data = public.encode("utf-8")
+            mode = 0o755 if os.access(path, os.X_OK) else 0o644
+            add(tar, rel, data, mode)
+    os.replace(tmp, out)
+    print(f"make-handout: {os.path.relpath(out, os.getcwd())}: {len(files)} files; "
+          f"left out solutions/, tests/mutants/, instructor tools, hidden tests "
+          f"({hidden_lines} rubric line(s))")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,81 @@
+"""Known-wrong submissions, kept as patches against the reference's student files.
+
+tests/mutants/<lab>/<name>.patch is a unified diff (paths a/<file>, b/<file>, relative to
+the lab folder) preceded by its metadata, one `key: value` line each:
+  what:       the mistake, in a sentence
+  must-fail:  graded tests (suite/name) that must fail on it (repeatable, space-separated)
+A mutant's tree is the reference with the patch applied, laid over labs/ by the one
+overlay. A patch that no longer applies cleanly (the reference moved under it) is an
+error that names the mutant: it is never skipped.
+"""
+import glob
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+
+from conclab import kit
+
+
+class StaleMutant(Exception):
+    """The patch does not apply to the reference any more."""
+
+
+@dataclass
+class Mutant:
+    lab: str
+    name: str
+    path: str
+    what: str = ""
+    must_fail: list = field(default_factory=list)
+
+    @property
+    def label(self):
+        return f"{self.lab}/{self.name}"
+
+
+def read(path):
+    """The Mutant stored at path (its metadata read; the patch itself is not applied)."""
+    lab = os.path.basename(os.path.dirname(path))
+    mutant = Mutant(lab, os.path.basename(path)[:-len(".patch")], path)
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if line.startswith(("--- ", "diff ")):
+                break
+            key, _, value = line.partition(":")
+            if key.strip() == "what":
+                mutant.what = value.strip()
+            elif key.strip() == "must-fail":
+                mutant.must_fail += value.split("#", 1)[0].split()
+    return mutant
+
+
+def all_mutants(lab, root=kit.ROOT):
+    """Every mutant of lab, by name."""
+    return [read(p) for p in sorted(glob.glob(os.path.join(root, "tests", "mutants", lab,
+                                                           "*.patch")))]
+
+
+def make_impl(mutant, into, root=kit.ROOT):
+    """Writes into/<lab>/ the reference's student files with the mutant's patch applied:
+    a folder of student files for the overlay. Raises StaleMutant if it does not apply."""
+    folder = os.path.join(into, mutant.lab)
+    shutil.rmtree(into, ignore_errors=True)
+    os.makedirs(folder)
+    for name in kit.student_files(mutant.lab, root):
+        src = os.path.join(root, "solutions", mutant.lab, name)
+        if os.path.isfile(src):
+            shutil.copyfile(src, os.path.join(folder, name))
+    # --fuzz=0: a hunk whose context moved away is stale, not "close enough".
+    proc = subprocess.run(["patch", "--batch", "--forward", "--fuzz=0", "--silent",
+                           "--no-backup-if-mismatch", "-p1", "-d", folder, "-i",
+                           os.path.abspath(mutant.path)],
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    leftovers = glob.glob(os.path.join(folder, "*.rej")) + glob.glob(os.path.join(folder,
+                                                                                  "*.orig"))
+    if proc.returncode != 0 or leftovers:
+        raise StaleMutant(f"mutant {mutant.label}: its patch "
+                          f"{os.path.relpath(mutant.path, root)} no longer applies to "
+                          f"solutions/{mutant.lab}/ (remake it against the reference):\n"
+                          + proc.stdout.strip())
+    return into

@@ -1,5 +1,0 @@
-# Lab 03-pool: what it builds. Every .c file not listed here is a module, linked into
-# each program and into the tests.
-PROGRAMS      := sequential procs threads
-USES          := 02-gil
-STUDENT_FILES := sequential.c worker.c procs.c queue.c threads.c
