@@ -1,7 +1,9 @@
 """compdb: write compile_commands.json for clangd and other editors.
 
-Asks make what it would run (a dry run: nothing is built) for the library, its tests,
-labs/ and solutions/, and records every compile command. Needs no extra tool.
+Asks make what it would run (a dry run: nothing is built) for the library, its tests and
+labs/, and records every compile command. A reference file solutions/NN-name/x.c gets
+the command of its twin labs/NN-name/x.c (the overlay compiles it with the same flags).
+Needs no extra tool.
 Usage: scripts/compdb [OUTPUT]   (default: compile_commands.json at the kit's top)
 """
 import json
@@ -38,9 +40,17 @@ def main():
         return 0 if len(sys.argv) == 2 else 2
     output = sys.argv[1] if len(sys.argv) == 2 else os.path.join(KIT, "compile_commands.json")
     entries = {}
-    for goal in (["libtests"], ["impl", "IMPL=labs"], ["impl", "IMPL=solutions"]):
+    for goal in (["libtests"], ["impl", "IMPL=labs"]):
         for entry in compile_commands(goal):
-            entries.setdefault(entry["file"], entry)  # labs/ first: the student's view
+            entries.setdefault(entry["file"], entry)
+    for lab in kit.labs():
+        for name in kit.student_files(lab):
+            twin = entries.get(kit.path("labs", lab, name))
+            if twin and os.path.isfile(kit.path("solutions", lab, name)):
+                source = os.path.join("solutions", lab, name)
+                words = [source if w == twin["arguments"][twin["arguments"].index("-c") + 1]
+                         else w for w in twin["arguments"]]
+                entries[kit.path(source)] = dict(twin, file=kit.path(source), arguments=words)
     if not entries:
         print("compdb: make reported no compile command", file=sys.stderr)
         return 1

@@ -19,7 +19,7 @@ SOLUTION_PREFIXES = ("solutions/", "tests/mutants/")
 INSTRUCTOR_ONLY_PREFIXES = ("conclab/instructor/", "tests/scripts/")
 INSTRUCTOR_ONLY_FILES = frozenset({
     "scripts/make-handout", "scripts/check-handout", "scripts/make-gradescope",
-    "scripts/grade-batch", "scripts/grade-submission", "scripts/mutation",
+    "scripts/grade-batch", "scripts/grade-submission", "scripts/mutant", "scripts/mutation",
     "conclab/grading/submission.py", "docs/instructors.md", "compile_commands.json",
 })
 NEVER_SHIPPED_PREFIXES = ("build/", ".git/", ".cache/")

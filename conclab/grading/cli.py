@@ -30,10 +30,14 @@ def main():
     parser.add_argument("--out", help="build folder (default build/<impl name>)")
     parser.add_argument("--results", default=os.path.join(kit.ROOT, "build", "grade"),
                         help="where results.json and junit.xml go (default build/grade)")
+    parser.add_argument("--shown-as", help="how compiler messages name the student files' "
+                        "folder (default: the --impl folder)")
     parser.add_argument("--visible-only", action="store_true",
                         help="leave out tests marked hidden in the rubric")
     args = parser.parse_args()
 
+    if not os.path.isdir(os.path.join(kit.ROOT, args.impl)):
+        parser.error(f"--impl {args.impl}: no such folder")
     known = g.rubric_labs()
     for lab in args.lab or []:
         if lab not in known:
@@ -60,7 +64,8 @@ def main():
 
     print(f"Grading {args.impl}/ ...", flush=True)
     report = g.grade(args.impl, labs=args.lab, test_filter=args.filter, out=args.out,
-                     include_hidden=not args.visible_only, progress=progress)
+                     include_hidden=not args.visible_only, progress=progress,
+                     shown_as=args.shown_as)
     if not report.outcomes:
         print("grade: no test matched", file=sys.stderr)
         return 2

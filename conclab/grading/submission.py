@@ -4,10 +4,11 @@
 
 What the Gradescope runner (run_autograder) and scripts/grade-batch call. It
   1. makes a fresh copy of the kit in WORK/kit: labs/ (the starter), lib/, tests/ (with
-     the hidden tests), scripts/, Makefile; never solutions/, tests/mutants/ or build/;
-  2. takes from the submission ONLY the files a student edits (STUDENT_FILES of each
-     labs/NN-name/lab.mk) and lays them over the starter; everything else it holds
-     (tests, Makefile, headers, symlinks) is ignored and listed as ignored;
+     the hidden tests), the tooling, Makefile; never solutions/, tests/mutants/ or build/;
+  2. takes from the submission ONLY the files a student edits (each lab's
+     labs/NN-name/student-files) into WORK/submitted, which the one overlay lays over
+     the starter; everything else it holds (tests, Makefile, headers, symlinks) is
+     ignored and listed as ignored;
   3. builds and grades every lab (hidden tests included) with scripts/grade, as the
      kit's sandbox (see docs/instructors.md: uid, RLIMIT_NPROC, CPU, file size);
   4. writes Gradescope's results.json, also when the build fails (every test 0 with
@@ -21,7 +22,6 @@ Exit status: 0 when results.json was written, 1 otherwise, 2 for bad usage.
 import argparse
 import json
 import os
-import re
 import shutil
 import stat
 import subprocess
@@ -35,30 +35,7 @@ KIT_DEFAULT = kit.ROOT
 MAX_FILE = 1 << 20            # a student file above 1 MiB is refused
 MAX_ARCHIVE = 64 << 20        # a .tar.gz whose contents exceed this is refused
 MAX_MEMBERS = 10000
-KIT_PARTS = ("labs", "lib", "tests", "scripts", "Makefile", ".clang-format", "README.md")
-NOT_COPIED = {os.path.join("tests", "mutants")}
-LAB_RE = re.compile(r"^\d\d-[\w.-]+$")
-
-
-def student_files(kit, lab):
-    """STUDENT_FILES of labs/<lab>/lab.mk (or solutions/<lab>/lab.mk); [] if none."""
-    for impl in ("labs", "solutions"):
-        path = os.path.join(kit, impl, lab, "lab.mk")
-        try:
-            with open(path, encoding="utf-8") as f:
-                text = f.read().replace("\\\n", " ")
-        except OSError:
-            continue
-        m = re.search(r"^\s*STUDENT_FILES\s*[:+]?=\s*(.*)$", text, re.M)
-        if m:
-            return [w for w in m.group(1).split("#", 1)[0].split() if "/" not in w]
-    return []
-
-
-def rubric_labs(kit):
-    tests = os.path.join(kit, "tests")
-    return sorted(d for d in os.listdir(tests)
-                  if LAB_RE.match(d) and os.path.isfile(os.path.join(tests, d, "rubric")))
+LAB_RE = kit.LAB_NAME
 
 
 def safe_extract(archive, dest):
@@ -111,23 +88,20 @@ def find_submitted(root, whitelist):
     return {k: v[3] for k, v in found.items()}, {k: v[2] for k, v in found.items()}, ignored
 
 
-def copy_kit(kit, dest):
-    """The kit without solutions, mutants, builds or git; hidden test sources 0600."""
-    os.makedirs(dest)
-    ignore = shutil.ignore_patterns(".git", "build", "*.o", "*.d", "__pycache__")
-    for part in KIT_PARTS:
-        src = os.path.join(kit, part)
-        if os.path.isdir(src):
-            shutil.copytree(src, os.path.join(dest, part), ignore=ignore, symlinks=False)
-        elif os.path.isfile(src):
-            shutil.copy2(src, os.path.join(dest, part))
-    for rel in NOT_COPIED:
-        shutil.rmtree(os.path.join(dest, rel), ignore_errors=True)
+def copy_kit(root, dest):
+    """The grader's copy of the kit (kit.in_grader: never the reference or the mutants);
+    hidden test sources readable by their owner only."""
+    for rel in kit.kit_files(root):
+        if not kit.in_grader(rel):
+            continue
+        target = os.path.join(dest, rel)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        shutil.copy2(os.path.join(root, rel), target)
     for folder, dirs, files in os.walk(dest):
         os.chmod(folder, 0o755)
         for name in files:
             path = os.path.join(folder, name)
-            hidden = name.startswith("hidden_") and os.sep + "tests" + os.sep in path
+            hidden = kit.is_hidden_test(os.path.relpath(path, dest))
             os.chmod(path, 0o600 if hidden else
                      (0o755 if os.access(path, os.X_OK) else 0o644))
 
@@ -161,9 +135,9 @@ def main():
                         "of the kit; never for real grading)")
     args = parser.parse_args()
 
-    kit = os.path.abspath(args.kit)
-    labs = args.lab or rubric_labs(kit)
-    unknown = [l for l in labs if l not in rubric_labs(kit)]
+    root = os.path.abspath(args.kit)
+    labs = args.lab or kit.rubric_labs(root)
+    unknown = [l for l in labs if l not in kit.rubric_labs(root)]
     if unknown:
         parser.error(f"unknown lab(s): {', '.join(unknown)}")
     if not os.path.exists(args.submission):
@@ -175,7 +149,7 @@ def main():
     os.chmod(work, 0o755)  # the sandbox uid must reach the build in it
     started = time.monotonic()
     try:
-        return grade(args, kit, labs, work, started)
+        return grade(args, root, labs, work, started)
     except Exception as e:  # results.json is written whatever happens
         write_json(args.results, failure_results(
             f"The autograder could not grade this submission: {e}\n"
@@ -187,23 +161,29 @@ def main():
             shutil.rmtree(work, ignore_errors=True)
 
 
-def grade(args, kit, labs, work, started):
+def grade(args, root, labs, work, started):
     submission = os.path.abspath(args.submission)
     if os.path.isfile(submission):
         unpacked = os.path.join(work, "submission")
         os.makedirs(unpacked)
         safe_extract(submission, unpacked)
         submission = unpacked
-    whitelist = {lab: student_files(kit, lab) for lab in labs}
+    whitelist = {lab: kit.student_files(lab, root) for lab in labs}
     found, found_rel, ignored = find_submitted(submission, whitelist)
 
+    # The student files found become a folder of lab folders, which the grader lays
+    # over the copy's labs/ with the one overlay (conclab.overlay).
     copy = os.path.join(work, "kit")
-    copy_kit(kit, copy)
+    copy_kit(root, copy)
+    impl = os.path.join(work, "submitted")
     for (lab, name), path in sorted(found.items()):
-        dest = os.path.join(copy, "labs", lab, name)
+        dest = os.path.join(impl, lab, name)
         os.makedirs(os.path.dirname(dest), exist_ok=True)
         shutil.copyfile(path, dest)
         os.chmod(dest, 0o644)
+    os.makedirs(impl, exist_ok=True)
+    for folder, _, _ in os.walk(impl):
+        os.chmod(folder, 0o755)
 
     lines = ["Files taken from your submission:"]
     lines += [f"  {found_rel[k]} -> labs/{k[0]}/{k[1]}" for k in sorted(found)] or ["  none"]
@@ -221,8 +201,8 @@ def grade(args, kit, labs, work, started):
     print(header, flush=True)
 
     results_dir = os.path.join(work, "results")
-    cmd = [sys.executable, os.path.join(copy, "scripts", "grade"), "--impl", "labs",
-           "--results", results_dir]
+    cmd = [sys.executable, os.path.join(copy, "scripts", "grade"), "--impl", impl,
+           "--shown-as", "labs", "--results", results_dir]
     for lab in labs:
         cmd += ["--lab", lab]
     if args.filter:

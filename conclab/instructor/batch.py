@@ -4,7 +4,7 @@
 
 Each entry of DIR that is a folder or a .tar.gz/.tgz is one submission, named after it.
 Each is graded by scripts/grade-submission in a fresh copy of the kit that takes only
-the whitelisted files (STUDENT_FILES of each lab.mk), with hidden tests, and under
+the whitelisted files (each lab's labs/NN-name/student-files), with hidden tests, and under
 limits of its own:
   wall time      --timeout S for the whole submission (default 900), then everything
                  of it is killed (timeout -k);
@@ -43,12 +43,6 @@ from conclab import kit
 KIT = kit.ROOT
 SCRIPTS = os.path.join(KIT, "scripts")
 ARCHIVE = re.compile(r"\.(tar\.gz|tgz)$")
-
-
-def rubric_labs():
-    tests = os.path.join(KIT, "tests")
-    return sorted(d for d in os.listdir(tests)
-                  if re.match(r"^\d\d-", d) and os.path.isfile(os.path.join(tests, d, "rubric")))
 
 
 def submissions(folder):
@@ -234,7 +228,7 @@ def main():
     parser.add_argument("--one", nargs=2, metavar=("NAME", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     args.out = os.path.abspath(args.out)
-    labs = rubric_labs()
+    labs = kit.rubric_labs()
     for lab in args.lab or []:
         if lab not in labs:
             parser.error(f"unknown lab '{lab}' (labs: {', '.join(labs)})")

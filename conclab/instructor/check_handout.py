@@ -55,21 +55,19 @@ def read(path):
 
 
 def secret_files():
-    """Instructor-only files whose content must not reach students: {label: text}."""
+    """Instructor-only content that must not reach students: {label: text}. A mutant's
+    secret is what its patch adds (the rest of it is the reference, already a secret)."""
     secrets = {}
-    for path in glob.glob(os.path.join(KIT, "solutions", "*", "*")):
-        if not os.path.isfile(path):
-            continue
-        rel = os.path.relpath(path, os.path.join(KIT, "solutions"))
-        starter = os.path.join(KIT, "labs", rel)
-        text = read(path)
-        if os.path.isfile(starter) and normalize(read(starter)) == normalize(text):
-            continue  # the same file is handed out on purpose (headers, lab.mk)
-        secrets[f"solutions/{rel}"] = text
-    for pattern in ("tests/mutants/*/*/*", "tests/*/hidden_*"):
-        for path in glob.glob(os.path.join(KIT, pattern)):
-            if os.path.isfile(path) and not path.endswith("/MUTANT"):
-                secrets[os.path.relpath(path, KIT)] = read(path)
+    for rel in kit.kit_files(KIT):
+        path = os.path.join(KIT, rel)
+        if rel.startswith("solutions/"):
+            secrets[rel] = read(path)
+        elif rel.startswith("tests/mutants/") and rel.endswith(".patch"):
+            added = [l[1:] for l in read(path).splitlines()
+                     if l.startswith("+") and not l.startswith("+++")]
+            secrets[rel] = "\n".join(added)
+        elif kit.is_hidden_test(rel):
+            secrets[rel] = read(path)
     return secrets
 
 
@@ -82,10 +80,7 @@ def check_contents(root):
     names = []
     for folder, _, files in os.walk(root):
         names += [os.path.relpath(os.path.join(folder, f), root) for f in files]
-    bad = [n for n in names if n.startswith(("solutions/", "tests/mutants/", "tests/scripts/"))
-           or re.match(r"^tests/[^/]+/hidden_", n)
-           or n in ("scripts/make-handout", "scripts/make-gradescope", "scripts/grade-batch",
-                    "scripts/grade-submission", "scripts/check-handout")]
+    bad = [n for n in names if not kit.in_handout(n)]
     check(not bad, f"no instructor-only file among its {len(names)} files", "\n".join(bad))
     hidden = []
     for rubric in glob.glob(os.path.join(root, "tests", "*", "rubric")):

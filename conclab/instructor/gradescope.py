@@ -3,21 +3,19 @@
   scripts/make-gradescope [--out build/dist/autograder.zip] [--lab NN-name ...]
 
 The zip holds, at its top (Gradescope unpacks it into /autograder/source):
-  setup.sh         installs the Debian/Ubuntu packages the kit needs, builds the
-                   reference once as a smoke test;
+  setup.sh         installs the Debian/Ubuntu packages the kit needs (scripts/deps),
+                   builds the starter once as a smoke test;
   run_autograder   grades /autograder/submission into /autograder/results/results.json
                    with scripts/grade-submission (only whitelisted files are taken;
                    hidden tests included); AUTOGRADER_ROOT names another root for local
                    runs (tests/scripts/gradescope_test does exactly that);
   labs             the labs to grade, one per line (all labs with a rubric by default);
-  kit/             the kit: labs, lib, tests (hidden included, no mutants), scripts,
-                   solutions (for setup's smoke test only: the submission is graded in
-                   a copy without them), Makefile, README.md.
+  kit/             the kit: labs, lib, tests (hidden included), the tooling, Makefile,
+                   README.md; never solutions/ or tests/mutants/ (conclab.kit.in_grader).
 Exit status 0 on success, 1 on failure, 2 for bad usage.
 """
 import argparse
 import os
-import subprocess
 import sys
 import zipfile
 
@@ -26,23 +24,17 @@ from conclab import kit
 
 KIT = kit.ROOT
 
-PACKAGES = ("build-essential make gcc pkg-config python3 liburing-dev libcriterion-dev "
-            "gnuplot-nox")
-# What the bundle's kit leaves out: builds, git, the known-wrong submissions, and files
-# only the instructor's machine needs.
-EXCLUDED_PREFIXES = ("build/", ".git/", "tests/mutants/", ".cache/")
-EXCLUDED_FILES = {"compile_commands.json"}
 
 SETUP_SH = r"""#!/usr/bin/env bash
 # Gradescope runs this once, as root, when it builds the autograder image.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
-apt-get update
-apt-get install -y --no-install-recommends @PACKAGES@
-# Smoke test: the kit and the reference build here (io_uring may be blocked while the
-# image is built: a build needs no io_uring, and grading reports such tests as skipped).
 cd /autograder/source/kit
-make --no-print-directory -j"$(nproc)" NO_DEPS_CHECK=1 impl IMPL=solutions
+# The kit's own list of Debian packages (scripts/deps is the one place that names them).
+bash scripts/deps install
+# Smoke test: the kit and its starter build here (io_uring may be blocked while the
+# image is built: a build needs no io_uring, and grading reports such tests as skipped).
+make --no-print-directory -j"$(nproc)" NO_DEPS_CHECK=1 impl IMPL=labs
 echo "setup.sh: the kit builds; the autograder is ready"
 """
 
@@ -76,24 +68,6 @@ exit 0
 """
 
 
-def kit_files(kit):
-    """The kit's files: git's tracked and untracked-not-ignored files, or a walk."""
-    try:
-        out = subprocess.run(["git", "-C", kit, "ls-files", "-z", "--cached", "--others",
-                              "--exclude-standard"], stdout=subprocess.PIPE,
-                             stderr=subprocess.DEVNULL, check=True).stdout
-        files = [f for f in out.decode().split("\0") if f]
-    except (OSError, subprocess.CalledProcessError):
-        files = []
-        for folder, dirs, names in os.walk(kit):
-            dirs[:] = [d for d in dirs if d not in (".git", "build", ".cache")]
-            files += [os.path.relpath(os.path.join(folder, n), kit) for n in names]
-    return sorted(f for f in files if os.path.isfile(os.path.join(kit, f))
-                  and not os.path.islink(os.path.join(kit, f))
-                  and not f.startswith(EXCLUDED_PREFIXES) and f not in EXCLUDED_FILES
-                  and "__pycache__" not in f)
-
-
 def add_text(zf, name, text, mode):
     info = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
     info.external_attr = (0o100000 | mode) << 16
@@ -122,9 +96,9 @@ def main():
     out = os.path.abspath(args.out)
     os.makedirs(os.path.dirname(out), exist_ok=True)
     tmp = out + ".tmp"
-    files = kit_files(KIT)
+    files = [f for f in kit.kit_files(KIT) if kit.in_grader(f)]
     with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
-        add_text(zf, "setup.sh", SETUP_SH.replace("@PACKAGES@", PACKAGES), 0o755)
+        add_text(zf, "setup.sh", SETUP_SH, 0o755)
         add_text(zf, "run_autograder", RUN_AUTOGRADER, 0o755)
         add_text(zf, "labs", "".join(f"{lab}\n" for lab in labs), 0o644)
         for rel in files:

@@ -3,19 +3,18 @@
   scripts/make-handout [--out build/dist/conclab-handout.tar.gz]
 
 The tarball unpacks into conclab/ and holds what a student needs: labs/ (the starter),
-lib/, the public tests (tests/common, tests/lib, tests/NN-name), scripts/, docs/,
+lib/, the public tests (tests/common, tests/lib, tests/NN-name), scripts/, conclab/, docs/,
 Makefile, README.md, .clang-format, .ci/. It never holds:
   - solutions/ and tests/mutants/;
   - hidden tests: their code (tests/NN-name/hidden_*.c) and their rubric lines (the
     lines flagged `hidden` are removed from each tests/NN-name/rubric);
-  - the instructor's tools (INSTRUCTOR_ONLY below) and the kit's own script tests.
+  - the instructor's tools and the kit's own script tests (conclab.kit.in_handout).
 scripts/check-handout proves it. Exit status 0 on success, 1 on failure, 2 bad usage.
 """
 import argparse
 import io
 import os
 import re
-import subprocess
 import sys
 import tarfile
 
@@ -23,37 +22,7 @@ from conclab import kit
 
 KIT = kit.ROOT
 TOP = "conclab"
-EXCLUDED_PREFIXES = ("solutions/", "tests/mutants/", "tests/scripts/", "build/", ".git/",
-                     ".cache/")
-INSTRUCTOR_ONLY = {
-    "scripts/make-handout", "scripts/check-handout", "scripts/make-gradescope",
-    "scripts/grade-batch", "scripts/grade-submission", "docs/instructors.md",
-    "compile_commands.json",
-}
-HIDDEN_SOURCE = re.compile(r"^tests/\d\d-[^/]+/hidden_[^/]*$")
 RUBRIC = re.compile(r"^tests/\d\d-[^/]+/rubric$")
-
-
-def kit_files(kit):
-    """git's tracked and untracked-not-ignored files, or a walk outside git."""
-    try:
-        out = subprocess.run(["git", "-C", kit, "ls-files", "-z", "--cached", "--others",
-                              "--exclude-standard"], stdout=subprocess.PIPE,
-                             stderr=subprocess.DEVNULL, check=True).stdout
-        files = [f for f in out.decode().split("\0") if f]
-    except (OSError, subprocess.CalledProcessError):
-        files = []
-        for folder, dirs, names in os.walk(kit):
-            dirs[:] = [d for d in dirs if d not in (".git", "build", ".cache")]
-            files += [os.path.relpath(os.path.join(folder, n), kit) for n in names]
-    return sorted(f for f in files if os.path.isfile(os.path.join(kit, f))
-                  and not os.path.islink(os.path.join(kit, f)) and "__pycache__" not in f)
-
-
-def shipped(rel):
-    """Whether rel (a path in the kit) goes into the handout."""
-    return not (rel.startswith(EXCLUDED_PREFIXES) or rel in INSTRUCTOR_ONLY
-                or HIDDEN_SOURCE.match(rel) or rel.endswith((".o", ".d")))
 
 
 def public_rubric(text):
@@ -85,7 +54,7 @@ def main():
                         default=os.path.join(KIT, "build", "dist", "conclab-handout.tar.gz"))
     args = parser.parse_args()
 
-    files = [f for f in kit_files(KIT) if shipped(f)]
+    files = [f for f in kit.kit_files(KIT) if kit.in_handout(f)]
     if not any(f.startswith("labs/") for f in files):
         print("make-handout: no labs/ found", file=sys.stderr)
         return 1

@@ -79,3 +79,35 @@ def make_impl(mutant, into, root=kit.ROOT):
                           f"solutions/{mutant.lab}/ (remake it against the reference):\n"
                           + proc.stdout.strip())
     return into
+
+
+def main(argv=None):
+    """scripts/mutant: list the mutants, or build one's programs to run by hand."""
+    import argparse
+    parser = argparse.ArgumentParser(
+        prog="mutant", description="List the known-wrong submissions, or build one "
+        "(the reference with its patch, laid over labs/) to run its programs by hand.")
+    parser.add_argument("mutant", nargs="?", help="LAB/NAME, e.g. 02-gil/no-forced-switching")
+    args = parser.parse_args(argv)
+    every = {m.label: m for lab in kit.labs() for m in all_mutants(lab)}
+    if not args.mutant:
+        for m in every.values():
+            print(f"{m.label:<48} {m.what}")
+        return 0
+    if args.mutant not in every:
+        parser.error(f"no mutant {args.mutant} (see: scripts/mutant with no argument)")
+    m = every[args.mutant]
+    base = kit.path("build", "mutants", m.lab, m.name)
+    try:
+        impl = make_impl(m, os.path.join(base, "impl"))
+    except StaleMutant as e:
+        print(f"mutant: {e}")
+        return 1
+    out = os.path.join(base, "out")
+    proc = subprocess.run(["make", "--no-print-directory", "-C", kit.ROOT, "impl",
+                           f"IMPL={impl}", f"OUT={out}", f"LAB={m.lab}"])
+    if proc.returncode != 0:
+        return 1
+    print(f"mutant {m.label} ({m.what}): its programs are in "
+          f"{os.path.relpath(os.path.join(out, m.lab), os.getcwd())}/")
+    return 0
