@@ -56,10 +56,14 @@ def main():
         if isinstance(item, str):
             print(item, flush=True)
             return
-        if item.entry.lab != current["lab"]:
-            current["lab"] = item.entry.lab
-            print(f"== {item.entry.lab}", flush=True)
-        g.print_outcome(item)
+        lab = item.lab if isinstance(item, g.BuildFailure) else item.entry.lab
+        if lab != current["lab"]:
+            current["lab"] = lab
+            print(f"== {lab}", flush=True)
+        if isinstance(item, g.BuildFailure):
+            g.print_build_failure(item)
+        else:
+            g.print_outcome(item)
         sys.stdout.flush()
 
     print(f"Grading {args.impl}/ ...", flush=True)

@@ -13,7 +13,6 @@ A test's outcome:
 
 
 import fnmatch
-import json
 import os
 import re
 import signal
@@ -23,6 +22,7 @@ import time
 from dataclasses import dataclass
 
 from conclab import kit
+from conclab.grading import criterion
 from conclab.grading.reports import Outcome, Report
 from conclab.grading.rubric import read_rubric, rubric_labs
 from conclab.grading.sandbox import sandbox
@@ -35,6 +35,20 @@ KIT = kit.ROOT
 BACKSTOP_EXTRA_S = 1  # for Criterion's start-up, which runs before the test
 KILL_AFTER_S = 3
 OUTPUT_CAP = 64 * 1024  # bytes of a test binary's stdout/stderr kept for messages
+
+
+# How an outcome of a lab that did not build begins (the board shows the compiler's
+# messages once, above the lab's tests, and then only this line per test).
+BUILD_FAILED = "the lab does not build"
+TSAN_BUILD_FAILED = "the ThreadSanitizer build failed"
+
+
+@dataclass
+class BuildFailure:
+    """Sent to grade()'s progress callback once per lab whose build failed."""
+    lab: str
+    messages: str
+    what: str = BUILD_FAILED
 
 
 @dataclass
@@ -68,8 +82,8 @@ def run_make(cmd, timeout=600):
 
 def compiler_messages(log, limit=4000):
     """The compiler's own lines, not make's chatter."""
-    lines = [l for l in log.splitlines() if not l.startswith("  CC ") and
-             not l.startswith("  LD ")]
+    chatter = re.compile(r"^(  (CC|LD|OVERLAY) |make(\[\d+\])?: )")
+    lines = [l for l in log.splitlines() if not chatter.match(l)]
     text = "\n".join(lines).strip()
     return text[-limit:] if len(text) > limit else text
 
@@ -108,26 +122,15 @@ def _read_capped(path):
         return ""
 
 
-def _criterion_result(json_path, test):
-    """(status, messages) of suite/name in Criterion's JSON report, or (None, [])."""
-    suite, name = test.split("/")
-    try:
-        with open(json_path, encoding="utf-8", errors="replace") as f:
-            report = json.load(f)
-    except (OSError, ValueError):
-        return None, []
-    for s in report.get("test_suites", []):
-        if s.get("name") != suite:
-            continue
-        for t in s.get("tests", []):
-            if t.get("name") == name:
-                return t.get("status"), t.get("messages", [])
-    return None, []
-
-
 def _clean_message(message):
     # "tests/03-pool/x.c:42: expected ..." -> "expected ...": the hint matters, not the line.
     return re.sub(r"^[^\s:]+\.c:\d+: ", "", message.strip())
+
+
+def _excerpt(output, lines=8):
+    """The last whole lines of a test binary's output, as a bounded excerpt."""
+    tail = [l[:200] for l in output.strip().splitlines()[-lines:]]
+    return ("; its output ended with:\n" + "\n".join(tail)) if tail else ""
 
 
 def run_test(test_binary, entry, env):
@@ -160,7 +163,7 @@ def run_test(test_binary, entry, env):
                 proc.wait()
             box.kill_all()  # and whatever escaped the session, before reading its reports
         seconds = time.monotonic() - start
-        status, messages = _criterion_result(json_path, entry.test)
+        status, messages = criterion.read_verdict(json_path, entry.test)
         finished = os.path.exists(mark_path)
         output = _read_capped(log_path)
 
@@ -190,10 +193,8 @@ def run_test(test_binary, entry, env):
         return Outcome(entry, "FAIL", text, seconds)
     if status is None and "0 tests" not in output and rc == 0:
         return Outcome(entry, "FAIL", "no result was recorded for this test", seconds)
-    tail = output.strip().splitlines()[-5:]
-    detail = "; ".join(tail)[-400:]
-    return Outcome(entry, "FAIL", f"the test binary ended abnormally (status {rc})"
-                   + (f": {detail}" if detail else ""), seconds)
+    return Outcome(entry, "FAIL", f"the test binary ended abnormally (status {rc}) and "
+                   f"recorded no verdict" + _excerpt(output), seconds)
 
 
 def list_tests(test_binary):
@@ -247,19 +248,22 @@ def grade(impl, labs=None, test_filter=None, out=None, tsan_out=None, include_hi
                                   shown_as)
         test_binary = os.path.join(out, lab, "tests")
         env = dict(os.environ, CONCLAB_BIN=out, CONCLAB_TSAN_BIN=tsan_out)
+        built = lab_build.ok and os.access(test_binary, os.X_OK)
+        if not built:
+            report.build_errors[lab] = compiler_messages(lab_build.log)
+            if progress:
+                progress(BuildFailure(lab, report.build_errors[lab]))
+        elif not lab_build.tsan_ok and progress:
+            progress(BuildFailure(lab, compiler_messages(lab_build.tsan_log), TSAN_BUILD_FAILED))
         for e in entries:
-            if not lab_build.ok or not os.access(test_binary, os.X_OK):
-                report.build_errors[lab] = compiler_messages(lab_build.log)
-                report.outcomes.append(Outcome(
-                    e, "FAIL", "the lab does not build:\n" + compiler_messages(lab_build.log)))
-                continue
-            if e.tsan and not lab_build.tsan_ok:
-                report.outcomes.append(Outcome(
-                    e, "FAIL", "the ThreadSanitizer build failed:\n"
-                    + compiler_messages(lab_build.tsan_log)))
-                continue
-            outcome = run_test(test_binary, e, env if e.tsan else
-                               {k: v for k, v in env.items() if k != "CONCLAB_TSAN_BIN"})
+            if not built:
+                outcome = Outcome(e, "FAIL", f"{BUILD_FAILED}:\n" + report.build_errors[lab])
+            elif e.tsan and not lab_build.tsan_ok:
+                outcome = Outcome(e, "FAIL", f"{TSAN_BUILD_FAILED}:\n"
+                                  + compiler_messages(lab_build.tsan_log))
+            else:
+                outcome = run_test(test_binary, e, env if e.tsan else
+                                   {k: v for k, v in env.items() if k != "CONCLAB_TSAN_BIN"})
             report.outcomes.append(outcome)
             if progress:
                 progress(outcome)

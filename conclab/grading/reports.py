@@ -43,12 +43,27 @@ def format_points(x):
     return f"{x:g}"
 
 
+# What an outcome says when its lab did not build (conclab.grading.engine sets them).
+BUILD_MESSAGES = ("the lab does not build", "the ThreadSanitizer build failed")
+
+
+def print_build_failure(failure, stream=sys.stdout):
+    """The compiler's diagnostics, once, before the tests of a lab that did not build."""
+    print(f"  {failure.what}: the compiler says", file=stream)
+    for line in failure.messages.splitlines() or ["(no message: see the build log)"]:
+        print(f"    {line}", file=stream)
+    print("  so every test of this lab fails until it builds:", file=stream)
+
+
 def print_outcome(o, stream=sys.stdout):
     points = f"{format_points(o.score)}/{format_points(o.entry.points)}"
     if o.status == "SKIP":
         points = f"-/{format_points(o.entry.points)}"
     print(f"  {o.status}  {points:>7}  {o.entry.test}", file=stream)
-    if o.message and o.status != "PASS":
+    if o.message.startswith(BUILD_MESSAGES):  # its messages are above the lab's tests
+        print(f"                  {o.message.splitlines()[0].rstrip(':')} (see above)",
+              file=stream)
+    elif o.message and o.status != "PASS":
         prefix = "skipped: " if o.status == "SKIP" else ""
         for line in (prefix + o.message).splitlines()[:12]:
             print(f"                  {line}", file=stream)
