@@ -11,7 +11,8 @@ from conclab.grading.engine import (
     BACKSTOP_EXTRA_S, KILL_AFTER_S, BuildFailure, LabBuild, build_lab, compiler_messages, grade, list_tests, make_command, run_make,
     run_test)
 from conclab.grading.reports import (
-    Outcome, Report, format_points, gradescope_json, junit_xml, print_build_failure, print_outcome,
+    Outcome, Report, format_points, gradescope_json, junit_xml, next_steps,
+    print_build_failure, print_next_steps, print_outcome,
     print_summary, write_reports)
 from conclab.grading.rubric import RubricEntry, RubricError, read_rubric, rubric_labs
 from conclab.grading.sandbox import MAX_PROCS, Sandbox, sandbox
@@ -19,6 +20,6 @@ from conclab.grading.sandbox import MAX_PROCS, Sandbox, sandbox
 __all__ = [
     "BACKSTOP_EXTRA_S", "KILL_AFTER_S", "BuildFailure", "LabBuild", "build_lab", "compiler_messages", "grade", "list_tests", "make_command",
     "run_make", "run_test", "Outcome", "Report", "format_points", "gradescope_json",
-    "junit_xml", "print_build_failure", "print_outcome", "print_summary", "write_reports", "RubricEntry",
+    "junit_xml", "next_steps", "print_build_failure", "print_next_steps", "print_outcome", "print_summary", "write_reports", "RubricEntry",
     "RubricError", "read_rubric", "rubric_labs", "MAX_PROCS", "Sandbox", "sandbox",
 ]

@@ -75,6 +75,7 @@ def main():
         return 2
     g.write_reports(report, args.results)
     g.print_summary(report)
+    g.print_next_steps(report)
     print(f"(graded in {time.monotonic() - started:.1f} s; reports in "
           f"{os.path.relpath(args.results, os.getcwd())}/results.json and junit.xml)")
     if args.strict and report.score() < report.max_score():

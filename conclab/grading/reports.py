@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import sys
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
@@ -84,34 +85,127 @@ def print_summary(report, stream=sys.stdout):
           file=stream)
 
 
-def gradescope_json(report, extra_output=""):
-    tests = []
+def next_steps(report):
+    """One line per lab below full marks: the first failing part, in the handout's words."""
+    from conclab.grading.rubric import part_titles
+    lines = []
+    labs = []
     for o in report.outcomes:
-        output = o.message
-        if o.status == "SKIP":
-            output = f"SKIPPED (not counted): {o.message}"
-        tests.append({
+        if o.entry.lab not in labs:
+            labs.append(o.entry.lab)
+    for lab in labs:
+        failed = [o for o in report.outcomes if o.entry.lab == lab and o.status == "FAIL"]
+        if not failed:
+            continue
+        first = failed[0]
+        if first.message.startswith(BUILD_MESSAGES):
+            lines.append(f"  {lab}: make it build first (the compiler's messages are above)")
+            continue
+        part = first.entry.part
+        title = part_titles(lab).get(part, "")
+        where = f"part {part}" + (f", \"{title}\"" if title else "") if part else "its tests"
+        lines.append(f"  {lab}: next, {where} (labs/{lab}/README.md): "
+                     f"{first.entry.test} fails first")
+    return lines
+
+
+def print_next_steps(report, stream=sys.stdout):
+    lines = next_steps(report)
+    if lines:
+        print("What to do next:", file=stream)
+        for line in lines:
+            print(line, file=stream)
+
+
+def verbatim_md(text):
+    """text as a Markdown code block that shows it exactly, whatever backticks it holds."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}\n{text}\n{fence}"
+
+
+def totals(report, lab=None):
+    """(earned, available, total): points earned, points of the tests that ran, and points
+    of every test (what the assignment is worth, skipped tests included)."""
+    outcomes = [o for o in report.outcomes if lab in (None, o.entry.lab)]
+    return (sum(o.score for o in outcomes), sum(o.max_score for o in outcomes),
+            sum(o.entry.points for o in outcomes))
+
+
+def scaled_score(report):
+    """The score out of the full total, counting only the tests that could run here: a
+    right submission gets full marks even where io_uring is blocked or there is one CPU."""
+    earned, available, total = totals(report)
+    return round(earned * total / available, 4) if available else 0
+
+
+def gradescope_json(report, extra_output=""):
+    """results.json by Gradescope's autograder specification. The top-level score is
+    authoritative and out of the rubric's full total (configure that total on Gradescope:
+    make-gradescope prints it); skipped tests show 0/0 with the reason, and scale it."""
+    tests, numbers = [], {}
+    for o in report.outcomes:
+        numbers[o.entry.lab] = numbers.get(o.entry.lab, 0) + 1
+        test = {
             "name": f"{o.entry.lab}: {o.entry.test}",
+            "number": f"{int(o.entry.lab[:2])}.{numbers[o.entry.lab]}",
             "score": o.score,
             "max_score": o.max_score,
-            # Gradescope knows "passed" and "failed"; a skip scores 0 of 0 and says why.
-            "status": "failed" if o.status == "FAIL" else "passed",
-            "output": output,
-            "visibility": "after_published" if o.entry.hidden else "visible",
-        })
-    result = {
-        "score": report.score(),
-        "max_score": report.max_score(),
-        "output": extra_output or f"Score: {format_points(report.score())}/"
-                                  f"{format_points(report.max_score())}",
+            "visibility": o.entry.gradescope_visibility(),
+            "output_format": "md",
+            "extra_data": {"lab": o.entry.lab, "part": o.entry.part,
+                           "points": o.entry.points, "seconds": round(o.seconds, 3),
+                           "verdict": o.status},
+        }
+        if o.status == "SKIP":
+            # No status: Gradescope then shows 0/0 as neither passed nor failed.
+            test["name"] += " (skipped)"
+            test["output"] = verbatim_md(
+                f"SKIPPED: {o.message}\nThis test cannot run on the grading machine; its "
+                f"{format_points(o.entry.points)} points are not lost: the score counts the "
+                f"tests that ran, scaled to the full total.")
+        else:
+            test["status"] = "passed" if o.status == "PASS" else "failed"
+            if o.message:
+                test["output"] = verbatim_md(o.message)
+        tests.append(test)
+    earned, available, total = totals(report)
+    score = scaled_score(report)
+    skipped = sum(o.status == "SKIP" for o in report.outcomes)
+    summary = extra_output or f"Score: {format_points(earned)}/{format_points(available)}"
+    if skipped:
+        summary += (f"\n{skipped} test(s) could not run here (see each one's reason): your "
+                    f"score counts the {format_points(available)} points that could, scaled "
+                    f"to {format_points(total)}: {format_points(score)}/{format_points(total)}.")
+    labs = {}
+    for o in report.outcomes:
+        labs.setdefault(o.entry.lab, dict(zip(("earned", "available", "total"),
+                                              totals(report, o.entry.lab))))
+    return {
+        "score": score,
+        "execution_time": int(round(sum(o.seconds for o in report.outcomes))),
+        "output": verbatim_md(summary),
+        "output_format": "md",
         "visibility": "visible",
         "stdout_visibility": "hidden",
+        "extra_data": {"earned": earned, "available": available, "total": total,
+                       "skipped": skipped, "labs": labs},
         "tests": tests,
     }
-    return result
+
+
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml_text(text):
+    """text with the characters XML 1.0 cannot hold (e.g. a program's escape codes) shown
+    as \\xNN."""
+    return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def junit_xml(report):
+    """JUnit XML in the junit-10.xsd dialect (Jenkins' xUnit plugin): the points and the
+    verdict details go in each test case's system-out, which that schema allows."""
     root = ET.Element("testsuites")
     labs = []
     for o in report.outcomes:
@@ -121,20 +215,22 @@ def junit_xml(report):
         outcomes = [o for o in report.outcomes if o.entry.lab == lab]
         suite = ET.SubElement(root, "testsuite", name=lab, tests=str(len(outcomes)),
                               failures=str(sum(o.status == "FAIL" for o in outcomes)),
+                              errors="0",
                               skipped=str(sum(o.status == "SKIP" for o in outcomes)),
                               time=f"{sum(o.seconds for o in outcomes):.3f}")
         for o in outcomes:
-            case = ET.SubElement(suite, "testcase", classname=lab, name=o.entry.test,
+            case = ET.SubElement(suite, "testcase", name=o.entry.test, classname=lab,
                                  time=f"{o.seconds:.3f}")
-            ET.SubElement(case, "properties")
-            prop = case.find("properties")
-            ET.SubElement(prop, "property", name="points", value=format_points(o.entry.points))
             if o.status == "FAIL":
+                message = _xml_text(o.message)
                 failure = ET.SubElement(case, "failure",
-                                        message=o.message.splitlines()[0] if o.message else "")
-                failure.text = o.message
+                                        message=message.splitlines()[0] if message else "")
+                failure.text = message
             elif o.status == "SKIP":
-                ET.SubElement(case, "skipped", message=o.message)
+                ET.SubElement(case, "skipped", message=_xml_text(o.message))
+            out = ET.SubElement(case, "system-out")
+            out.text = (f"points: {format_points(o.score)}/{format_points(o.entry.points)}"
+                        + (f" (part {o.entry.part})" if o.entry.part else ""))
     return ET.tostring(root, encoding="unicode")
 
 

@@ -106,8 +106,10 @@ def main():
     os.replace(tmp, out)
     print(f"make-gradescope: {os.path.relpath(out, os.getcwd())}: {len(files)} kit files, "
           f"labs {', '.join(labs)}")
-    print("  upload it as the autograder of a Gradescope programming assignment "
-          "(see docs/instructors.md)")
+    total = sum(e.points for lab in labs for e in g.read_rubric(lab))
+    print(f"  upload it as the autograder of a Gradescope programming assignment worth "
+          f"{g.format_points(total)} points (the rubric total of these labs; see "
+          f"docs/instructors.md)")
     return 0
 
 

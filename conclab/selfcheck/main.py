@@ -25,6 +25,7 @@ import time
 
 from conclab import grading as g
 from conclab import kit
+from conclab.grading.rubric import part_titles
 from conclab.selfcheck import mutants
 
 KIT = kit.ROOT
@@ -120,6 +121,13 @@ def check_rubrics(t, labs):
             continue
         in_binary = set(g.list_tests(binary))
         in_rubric = {e.test for e in g.read_rubric(lab)}
+        parts = {e.part for e in g.read_rubric(lab)}
+        titled = set(part_titles(lab))
+        if "" in parts or parts - titled:
+            t.fail(f"{lab}: rubric parts and handout disagree",
+                   ("tests before any `part` line\n" if "" in parts else "")
+                   + "".join(f"part {p} has no '## Part {p}' heading in labs/{lab}/README.md\n"
+                             for p in sorted(parts - titled - {""})))
         missing = sorted(in_binary - in_rubric)
         unknown = sorted(in_rubric - in_binary)
         if missing or unknown:
