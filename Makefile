@@ -186,11 +186,11 @@ solutions:
 	  exit 2; fi
 	@$(MAKE) --no-print-directory impl IMPL=solutions
 
-## grade: build IMPL (default labs) and grade it: STRICT=1, LAB=, FILTER= are honoured
+## grade: build IMPL (default labs) and grade it: STRICT=1, LAB=, PART=, FILTER= are honoured
 .PHONY: grade
 grade: deps-check
-	@python3 scripts/grade --impl $(IMPL) $(if $(LAB),--lab $(LAB)) \
-	    $(if $(FILTER),--filter '$(FILTER)') $(if $(STRICT),--strict)
+	@python3 scripts/grade --impl $(IMPL) $(foreach l,$(LAB),--lab $(l)) \
+	    $(if $(FILTER),--filter '$(FILTER)') $(if $(PART),--part $(PART)) $(if $(STRICT),--strict)
 
 ## test: the kit's self-check (lib tests, warnings, solutions full, starter zero, mutants)
 .PHONY: test
@@ -261,6 +261,6 @@ help:
 	@echo "conclab make targets:"
 	@grep -h '^## ' $(MAKEFILE_LIST) | sed 's/^## /  /'
 	@echo "variables: IMPL=labs|solutions  LAB=NN-name  SAN=address|thread  CC=gcc|clang"
-	@echo "           FILTER=suite/test-glob  STRICT=1  QUICK=1"
+	@echo "           FILTER=suite/test-glob  PART=A..D  STRICT=1  QUICK=1"
 
 -include $(sort $(shell find $(BUILD) $(OUT) -name '*.d' 2>/dev/null))

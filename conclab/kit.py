@@ -20,6 +20,7 @@ INSTRUCTOR_ONLY_PREFIXES = ("conclab/instructor/", "tests/scripts/")
 INSTRUCTOR_ONLY_FILES = frozenset({
     "scripts/make-handout", "scripts/check-handout", "scripts/make-gradescope",
     "scripts/grade-batch", "scripts/grade-submission", "scripts/mutant", "scripts/mutation",
+    "scripts/make-classroom",
     "conclab/grading/submission.py", "docs/instructors.md", "compile_commands.json",
 })
 NEVER_SHIPPED_PREFIXES = ("build/", ".git/", ".cache/")

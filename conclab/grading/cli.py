@@ -26,6 +26,7 @@ def main():
     parser.add_argument("--impl", default="labs", help="folder of lab folders (default labs)")
     parser.add_argument("--lab", action="append", help="grade only this lab (repeatable)")
     parser.add_argument("--filter", help="glob on suite/name, e.g. 'procs/*'")
+    parser.add_argument("--part", help="only the tests of this part of the handout (A, B, ...)")
     parser.add_argument("--strict", action="store_true", help="exit 1 below full marks")
     parser.add_argument("--out", help="build folder (default build/<impl name>)")
     parser.add_argument("--results", default=os.path.join(kit.ROOT, "build", "grade"),
@@ -67,7 +68,8 @@ def main():
         sys.stdout.flush()
 
     print(f"Grading {args.impl}/ ...", flush=True)
-    report = g.grade(args.impl, labs=args.lab, test_filter=args.filter, out=args.out,
+    report = g.grade(args.impl, labs=args.lab, test_filter=args.filter, part=args.part,
+                     out=args.out,
                      include_hidden=not args.visible_only, progress=progress,
                      shown_as=args.shown_as)
     if not report.outcomes:

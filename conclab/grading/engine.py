@@ -217,7 +217,7 @@ def list_tests(test_binary):
 
 
 def grade(impl, labs=None, test_filter=None, out=None, tsan_out=None, include_hidden=True,
-          build=True, progress=None, shown_as=None):
+          build=True, progress=None, shown_as=None, part=None):
     """Builds and grades `impl`: labs/ itself, or a folder of lab folders whose student
     files are laid over labs/ (solutions/, a submission, a mutant). Compiler messages name
     student files as shown_as/<lab>/<file> (default: impl as given). Returns a Report."""
@@ -231,6 +231,8 @@ def grade(impl, labs=None, test_filter=None, out=None, tsan_out=None, include_hi
     report = Report()
     for lab in labs or rubric_labs():
         entries = [e for e in read_rubric(lab) if include_hidden or not e.hidden]
+        if part:
+            entries = [e for e in entries if e.part == part]
         if test_filter:
             entries = [e for e in entries if fnmatch.fnmatch(e.test, test_filter)
                        or fnmatch.fnmatch(f"{lab}/{e.test}", test_filter)]
