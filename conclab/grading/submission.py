@@ -1,6 +1,6 @@
 """grade-submission: grade one student submission in a fresh copy of the kit.
 
-  scripts/grade-submission --submission DIR|FILE.tar.gz --work DIR --results FILE.json
+  scripts/grade-submission --submission DIR|FILE.tar.gz|FILE.zip --work DIR --results FILE.json
 
 What the Gradescope runner (run_autograder) and scripts/grade-batch call. It
   1. makes a fresh copy of the kit in WORK/kit: labs/ (the starter), lib/, tests/ (with
@@ -22,12 +22,14 @@ Exit status: 0 when results.json was written, 1 otherwise, 2 for bad usage.
 import argparse
 import json
 import os
+import re
 import shutil
 import stat
 import subprocess
 import sys
 import tarfile
 import time
+import zipfile
 
 from conclab import kit
 
@@ -38,16 +40,58 @@ MAX_MEMBERS = 10000
 LAB_RE = kit.LAB_NAME
 
 
+ARCHIVE = re.compile(r"\.(tar\.gz|tgz|tar|zip)$", re.I)
+
+
+def _safe_member(name):
+    """The relative path an archive member may take, or None (absolute, .. or empty)."""
+    parts = [p for p in name.replace("\\", "/").split("/") if p not in ("", ".")]
+    if not parts or name.startswith("/") or ".." in parts:
+        return None
+    return os.path.join(*parts)
+
+
 def safe_extract(archive, dest):
-    """Extracts a .tar.gz with no links out, no devices, bounded size and count."""
+    """Extracts a .tar.gz, .tgz, .tar or .zip (what LMSs and Gradescope export) into dest:
+    regular files and folders only (no links, no devices), no path out of dest, bounded
+    in size and count. Done by hand, member by member, so that it is the same on every
+    Python (tarfile's extraction filters came in 3.10.12 and 3.11.4)."""
+    if zipfile.is_zipfile(archive):
+        with zipfile.ZipFile(archive) as zf:
+            members = [(i.filename, i.file_size, i.is_dir(), i) for i in zf.infolist()]
+            _check_bounds(members)
+            for name, _, is_dir, info in members:
+                mode = (info.external_attr >> 16) & 0o170000
+                if mode and mode not in (0o100000, 0o040000):  # a link or a device
+                    continue
+                _extract_one(dest, name, is_dir, lambda: zf.open(info))
+        return
     with tarfile.open(archive, "r:*") as tar:
-        members = tar.getmembers()
-        if len(members) > MAX_MEMBERS:
-            raise ValueError(f"the archive holds {len(members)} entries (limit {MAX_MEMBERS})")
-        if sum(m.size for m in members if m.isfile()) > MAX_ARCHIVE:
-            raise ValueError(f"the archive holds more than {MAX_ARCHIVE >> 20} MiB")
-        wanted = [m for m in members if m.isfile() or m.isdir()]  # no links, no devices
-        tar.extractall(dest, members=wanted, filter="data")
+        members = [(m.name, m.size, m.isdir(), m) for m in tar.getmembers()
+                   if m.isfile() or m.isdir()]
+        _check_bounds(members)
+        for name, _, is_dir, member in members:
+            _extract_one(dest, name, is_dir, lambda: tar.extractfile(member))
+
+
+def _check_bounds(members):
+    if len(members) > MAX_MEMBERS:
+        raise ValueError(f"the archive holds {len(members)} entries (limit {MAX_MEMBERS})")
+    if sum(size for _, size, is_dir, _ in members if not is_dir) > MAX_ARCHIVE:
+        raise ValueError(f"the archive holds more than {MAX_ARCHIVE >> 20} MiB")
+
+
+def _extract_one(dest, name, is_dir, opener):
+    rel = _safe_member(name)
+    if rel is None:
+        return
+    target = os.path.join(dest, rel)
+    if is_dir:
+        os.makedirs(target, exist_ok=True)
+        return
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    with opener() as src, open(target, "wb") as out:
+        shutil.copyfileobj(src, out, MAX_FILE + 1)
 
 
 def find_submitted(root, whitelist):
@@ -125,7 +169,8 @@ def main():
         prog="grade-submission", description=__doc__.split("\n\n")[0],
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="\n\n".join(__doc__.split("\n\n")[1:]))
-    parser.add_argument("--submission", required=True, help="a folder or a .tar.gz")
+    parser.add_argument("--submission", required=True,
+                        help="a folder, or a .tar.gz, .tgz, .tar or .zip")
     parser.add_argument("--work", required=True, help="an empty or missing folder to work in")
     parser.add_argument("--results", required=True, help="where results.json goes")
     parser.add_argument("--kit", default=KIT_DEFAULT, help="the kit to copy (default: this one)")

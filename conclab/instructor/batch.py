@@ -2,10 +2,11 @@
 
   scripts/grade-batch [options] DIR
 
-Each entry of DIR that is a folder or a .tar.gz/.tgz is one submission, named after it.
-Each is graded by scripts/grade-submission in a fresh copy of the kit that takes only
-the whitelisted files (each lab's labs/NN-name/student-files), with hidden tests, and under
-limits of its own:
+Each entry of DIR that is a folder, a .tar.gz/.tgz/.tar or a .zip (what Gradescope and
+LMSs export) is one submission, named after it. Each is graded by
+scripts/grade-submission in a fresh copy of the kit that takes only the whitelisted
+files (each lab's labs/NN-name/student-files), with hidden tests, and under limits of
+its own:
   wall time      --timeout S for the whole submission (default 900), then everything
                  of it is killed (timeout -k);
   CPU time       --cpu S per process (default 600; each test binary also gets
@@ -16,33 +17,42 @@ limits of its own:
   output size    a program's stdout/stderr is capped at 8 MiB by the test harness, a
                  test's log at 64 KiB by the grader, the feedback at --output-cap KiB
                  (default 256).
--j N submissions run at once (xargs -P; default: CPUs / 2, at least 1). One that
-crashes, hangs or floods costs its own slot up to its own limits, nothing more.
+-j N submissions run at once (default: CPUs / 2, at least 1; at most 64). One that
+crashes, hangs or floods costs its own slot up to its own limits, nothing more. While
+it runs it shows done/total and an estimate of the time left (one updating line on a
+terminal, a plain line per submission otherwise).
 
 Writes to OUT (--out, default build/batch):
-  grades.csv                    submission, points per lab, total, max, note
+  grades.csv                    submission, points per lab, total, max, note: merged by
+                                submission, so regrading one replaces its row only
+  summary.txt                   per lab: how many, mean, median, full marks, and the
+                                distribution of scores in quarters
   feedback/<name>/feedback.txt  what the student would see: files taken/ignored, tests
   feedback/<name>/results.json  Gradescope's format (and junit.xml)
 Exit status 0 when every submission got its row (a submission stopped by its limits
 scores 0 with a note), 1 when the batch itself failed, 2 for bad usage.
 """
 import argparse
+import concurrent.futures
 import csv
 import json
 import os
 import re
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import threading
 import time
 
+from conclab import grading as g
 from conclab import kit
 
 KIT = kit.ROOT
 SCRIPTS = os.path.join(KIT, "scripts")
-ARCHIVE = re.compile(r"\.(tar\.gz|tgz)$")
+ARCHIVE = re.compile(r"\.(tar\.gz|tgz|tar|zip)$", re.I)
+MAX_JOBS = 64
 
 
 def submissions(folder):
@@ -67,14 +77,19 @@ def submissions(folder):
     return found
 
 
-def positive(text):
+def positive(text, most=10**7):
+    """A whole number from 1 to most, or a usage error that names the value."""
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{text}' is not a whole number")
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"{value} must be above 0")
+    if not 1 <= value <= most:
+        raise argparse.ArgumentTypeError(f"{text} is not between 1 and {most}")
     return value
+
+
+def jobs(text):
+    return positive(text, MAX_JOBS)
 
 
 def become_subreaper():
@@ -168,42 +183,156 @@ def grade_one(args):
     return 0
 
 
-def collect(args, subs, labs):
-    rows = []
-    for name, _ in subs:
-        feedback = os.path.join(args.out, "feedback", name)
-        row = {"submission": name, **{lab: 0 for lab in labs}, "total": 0, "max": 0,
-               "note": ""}
-        try:
-            with open(os.path.join(feedback, "results.json"), encoding="utf-8") as f:
-                results = json.load(f)
-        except (OSError, ValueError):
-            row["note"] = "no results (the grader did not run)"
-            rows.append(row)
-            continue
-        for t in results.get("tests", []):
-            lab = t.get("name", "").split(":", 1)[0]
-            if lab in row:
-                row[lab] += t.get("score", 0)
-        row["total"] = results.get("score", 0)
-        row["max"] = results.get("max_score", sum(t.get("max_score", 0)
-                                                  for t in results.get("tests", [])))
-        if not results.get("tests"):
-            row["note"] = results.get("output", "").splitlines()[0][:200]
-        elif "does not build" in json.dumps(results):
-            row["note"] = "build failed: " + ", ".join(
-                sorted({t["name"].split(":")[0] for t in results["tests"]
-                        if "does not build" in t.get("output", "")}))
-        rows.append(row)
-    fields = ["submission", *labs, "total", "max", "note"]
-    path = os.path.join(args.out, "grades.csv")
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=fields)
+CSV_TAIL = ["total", "max", "note"]
+
+
+def row_of(args, name, labs):
+    """The grades.csv row of one graded submission, from its results.json."""
+    full = sum(e.points for lab in labs for e in g.read_rubric(lab))
+    row = {"submission": name, **{lab: 0 for lab in labs}, "total": 0, "max": full,
+           "note": ""}
+    try:
+        with open(os.path.join(args.out, "feedback", name, "results.json"),
+                  encoding="utf-8") as f:
+            results = json.load(f)
+    except (OSError, ValueError):
+        row["note"] = "no results (the grader did not run)"
+        return row
+    extra = results.get("extra_data", {})
+    for lab, points in extra.get("labs", {}).items():
+        if lab in row:
+            row[lab] = points.get("earned", 0)
+    row["total"] = results.get("score", 0)
+    row["max"] = extra.get("total", full)
+    if not results.get("tests"):
+        row["note"] = (results.get("output", "").strip("`\n").splitlines() or [""])[0][:200]
+    elif any("does not build" in t.get("output", "") for t in results["tests"]):
+        row["note"] = "build failed: " + ", ".join(
+            sorted({t["name"].split(":")[0] for t in results["tests"]
+                    if "does not build" in t.get("output", "")}))
+    elif extra.get("skipped"):
+        row["note"] = f"{extra['skipped']} test(s) skipped here; total scaled to the max"
+    return row
+
+
+def merge_csv(path, rows, labs):
+    """Writes rows into grades.csv, keeping the rows of submissions not graded this time
+    (a regrade replaces only its own rows). Lab columns are the union of both."""
+    old, columns = [], list(labs)
+    try:
+        with open(path, newline="", encoding="utf-8") as f:
+            reader = csv.DictReader(f)
+            columns = [c for c in reader.fieldnames or [] if c not in ("submission", *CSV_TAIL)]
+            old = list(reader)
+    except (OSError, csv.Error):
+        pass
+    for lab in labs:
+        if lab not in columns:
+            columns.append(lab)
+    fresh = {r["submission"]: r for r in rows}
+    merged = [r for r in old if r.get("submission") not in fresh] + rows
+    merged.sort(key=lambda r: r["submission"])
+    tmp = path + ".tmp"
+    with open(tmp, "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=["submission", *columns, *CSV_TAIL],
+                                extrasaction="ignore", restval="")
         writer.writeheader()
-        for row in rows:
+        for row in merged:
             writer.writerow({k: (f"{v:g}" if isinstance(v, float) else v)
                              for k, v in row.items()})
-    return path, rows
+    os.replace(tmp, path)
+    return merged, columns
+
+
+def distribution(rows, column, maximum):
+    """(count, mean, median, full marks, quarters) of one column, quarters being how
+    many scored [0, 25 %), [25, 50 %), [50, 75 %), [75, 100 %), and 100 %."""
+    values = []
+    for r in rows:
+        try:
+            values.append(float(r.get(column) or 0))
+        except ValueError:
+            continue
+    if not values:
+        return None
+    quarters = [0] * 5
+    for v in values:
+        share = v / maximum if maximum else 0
+        quarters[4 if share >= 1 else min(3, int(share * 4))] += 1
+    return (len(values), statistics.mean(values), statistics.median(values), quarters[4],
+            quarters)
+
+
+def summary(rows, columns):
+    """The per-lab grade distribution, as lines of text."""
+    lab_max = {}
+    for lab in columns:
+        try:
+            lab_max[lab] = sum(e.points for e in g.read_rubric(lab))
+        except (OSError, g.RubricError):
+            lab_max[lab] = 0
+    totals = [float(r.get("max") or 0) for r in rows]
+    lines = [f"{len(rows)} submission(s)",
+             f"{'':<12} {'n':>4} {'mean':>7} {'median':>7} {'full':>5}   "
+             f"{'<25%':>5} {'<50%':>5} {'<75%':>5} {'<100%':>5} {'100%':>5}"]
+    for column, maximum in [*lab_max.items(), ("total", max(totals, default=0))]:
+        d = distribution(rows, column, maximum)
+        if d is None:
+            continue
+        n, mean, median, full, q = d
+        lines.append(f"{column:<12} {n:>4} {mean:>7.1f} {median:>7.1f} {full:>5}   "
+                     + " ".join(f"{x:>5}" for x in q) + f"   (of {maximum:g})")
+    return lines
+
+
+class Progress:
+    """done/total and an estimate of the time left: one line rewritten in place on a
+    terminal, one plain line per finished submission otherwise."""
+
+    def __init__(self, total, stream=sys.stdout):
+        self.total, self.done, self.stream = total, 0, stream
+        self.started = time.monotonic()
+        self.tty = stream.isatty()
+        self.lock = threading.Lock()
+
+    def finished(self, name, seconds):
+        with self.lock:
+            self.done += 1
+            elapsed = time.monotonic() - self.started
+            left = elapsed / self.done * (self.total - self.done)
+            text = (f"[{self.done}/{self.total}] {name} graded in {seconds:.0f} s; "
+                    f"{elapsed:.0f} s so far, about {left:.0f} s left")
+            if self.tty:
+                self.stream.write("\r\033[K" + text + ("\n" if self.done == self.total
+                                                        else ""))
+            else:
+                self.stream.write(text + "\n")
+            self.stream.flush()
+
+
+def run_all(args, subs):
+    """Grades the submissions, args.jobs at a time, each in its own boxed-in process."""
+    forwarded = [f"--out={args.out}", f"--timeout={args.timeout}", f"--cpu={args.cpu}",
+                 f"--procs={args.procs}", f"--fsize={args.fsize}",
+                 f"--output-cap={args.output_cap}"] + [f"--lab={l}" for l in args.lab or []] \
+        + ([f"--filter={args.filter}"] if args.filter else [])
+    progress = Progress(len(subs))
+    failed = []
+
+    def one(sub):
+        name, path = sub
+        started = time.monotonic()
+        proc = subprocess.run([sys.executable, os.path.join(SCRIPTS, "grade-batch"),
+                               *forwarded, "--one", name, path], stdin=subprocess.DEVNULL,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                              errors="replace")
+        if proc.returncode != 0:
+            failed.append(f"{name}: {proc.stderr.strip()[-300:]}")
+        progress.finished(name, time.monotonic() - started)
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        list(pool.map(one, subs))
+    return failed
 
 
 def main():
@@ -211,9 +340,11 @@ def main():
         prog="grade-batch", description=__doc__.split("\n\n")[0],
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="\n\n".join(__doc__.split("\n\n")[1:]))
-    parser.add_argument("dir", nargs="?", help="folder of submissions (folders or .tar.gz)")
-    parser.add_argument("-j", "--jobs", type=positive,
-                        default=max(1, (os.cpu_count() or 2) // 2))
+    parser.add_argument("dir", nargs="?",
+                        help="folder of submissions (folders, .tar.gz, .tgz, .tar or .zip)")
+    parser.add_argument("-j", "--jobs", type=jobs,
+                        default=max(1, (os.cpu_count() or 2) // 2),
+                        help=f"submissions graded at once (1 to {MAX_JOBS})")
     parser.add_argument("-o", "--out", default=os.path.join(KIT, "build", "batch"))
     parser.add_argument("--lab", action="append", help="grade only this lab (repeatable)")
     parser.add_argument("--timeout", type=positive, default=900,
@@ -240,7 +371,8 @@ def main():
         parser.error(f"{args.dir} is not a folder")
     subs = submissions(args.dir)
     if not subs:
-        parser.error(f"{args.dir} holds no submission (folders or .tar.gz files)")
+        parser.error(f"{args.dir} holds no submission (folders, .tar.gz, .tgz, .tar or "
+                     f".zip files)")
     labs = args.lab or labs
 
     os.makedirs(args.out, exist_ok=True)
@@ -250,21 +382,22 @@ def main():
     started = time.monotonic()
     print(f"grade-batch: {len(subs)} submission(s), {args.jobs} at a time, into "
           f"{os.path.relpath(args.out, os.getcwd())}/", flush=True)
-    forwarded = [f"--out={args.out}", f"--timeout={args.timeout}", f"--cpu={args.cpu}",
-                 f"--procs={args.procs}", f"--fsize={args.fsize}",
-                 f"--output-cap={args.output_cap}"] + [f"--lab={l}" for l in args.lab or []] \
-        + ([f"--filter={args.filter}"] if args.filter else [])
-    # xargs runs the submissions, -j at a time: two arguments (name, path) per job.
-    listing = b"".join(f"{n}\0{p}\0".encode() for n, p in subs)
-    proc = subprocess.run(["xargs", "-0", "-n", "2", "-P", str(args.jobs), sys.executable,
-                           os.path.abspath(__file__), *forwarded, "--one"], input=listing)
-    path, rows = collect(args, subs, labs)
+    failed = run_all(args, subs)
+    rows = [row_of(args, name, labs) for name, _ in subs]
+    path = os.path.join(args.out, "grades.csv")
+    merged, columns = merge_csv(path, rows, labs)
     width = max(len(r["submission"]) for r in rows)
     for r in rows:
         print(f"  {r['submission']:<{width}}  {r['total']:>6g}/{r['max']:<6g} {r['note']}")
+    lines = summary(merged, columns)
+    with open(os.path.join(args.out, "summary.txt"), "w", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n")
+    print("\n".join(lines))
     print(f"grade-batch: {len(rows)} graded in {time.monotonic() - started:.0f} s; "
-          f"{os.path.relpath(path, os.getcwd())}")
-    return 0 if proc.returncode == 0 else 1
+          f"{os.path.relpath(path, os.getcwd())} holds {len(merged)} row(s)")
+    for f in failed:
+        print(f"grade-batch: {f}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
