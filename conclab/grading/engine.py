@@ -133,8 +133,27 @@ def _excerpt(output, lines=8):
     return ("; its output ended with:\n" + "\n".join(tail)) if tail else ""
 
 
+# What Criterion's runner prints when it cannot start for a reason outside the code
+# under test (e.g. a stale /tmp/criterion_<pid>.sock of another uid, its pid reused).
+RUNNER_FAILURES = ("Could not initialize the message server",)
+
+
 def run_test(test_binary, entry, env):
-    """Runs one graded test in its own process tree; returns an Outcome."""
+    """Runs one graded test in its own process tree; returns an Outcome. A runner that
+    cannot start for a reason outside the code under test is retried once, and then
+    reported as a grader error (status ERROR), which is never charged to the student."""
+    for _ in range(2):
+        sandbox().clear_stale_criterion_sockets()
+        outcome, output = _run_once(test_binary, entry, env)
+        cause = next((m for m in RUNNER_FAILURES if m in output), None)
+        if cause is None or outcome.status != "FAIL":
+            return outcome
+    return Outcome(entry, "ERROR", f"grader error, not counted: the test runner could not "
+                   f"start ({cause}), twice; regrade this submission", outcome.seconds)
+
+
+def _run_once(test_binary, entry, env):
+    """One run of one test: (its Outcome, the runner's output)."""
     start = time.monotonic()
     box = sandbox()
     with tempfile.TemporaryDirectory(prefix="conclab-grade-") as tmp:
@@ -166,7 +185,11 @@ def run_test(test_binary, entry, env):
         status, messages = criterion.read_verdict(json_path, entry.test)
         finished = os.path.exists(mark_path)
         output = _read_capped(log_path)
+    return _verdict(entry, rc, status, messages, finished, output, seconds), output
 
+
+def _verdict(entry, rc, status, messages, finished, output, seconds):
+    """The Outcome of one run, from what the runner reported and how it ended."""
     messages = [_clean_message(m) for m in messages]
     if rc is None or rc in (124, 137, -9) and status is None:
         return Outcome(entry, "FAIL", f"timed out: the test did not finish within "

@@ -13,7 +13,7 @@ from conclab.grading.rubric import RubricEntry  # noqa: F401
 @dataclass
 class Outcome:
     entry: RubricEntry
-    status: str  # PASS, FAIL, SKIP
+    status: str  # PASS, FAIL, SKIP (cannot run here), ERROR (the grader's own failure)
     message: str = ""
     seconds: float = 0.0
 
@@ -23,7 +23,9 @@ class Outcome:
 
     @property
     def max_score(self):
-        return 0 if self.status == "SKIP" else self.entry.points
+        # A skipped test and a grader error are not the student's: their points leave
+        # the maximum (and the Gradescope score is scaled, see scaled_score).
+        return 0 if self.status in ("SKIP", "ERROR") else self.entry.points
 
 
 
@@ -58,7 +60,7 @@ def print_build_failure(failure, stream=sys.stdout):
 
 def print_outcome(o, stream=sys.stdout):
     points = f"{format_points(o.score)}/{format_points(o.entry.points)}"
-    if o.status == "SKIP":
+    if o.status in ("SKIP", "ERROR"):
         points = f"-/{format_points(o.entry.points)}"
     print(f"  {o.status}  {points:>7}  {o.entry.test}", file=stream)
     if o.message.startswith(BUILD_MESSAGES):  # its messages are above the lab's tests
@@ -78,7 +80,10 @@ def print_summary(report, stream=sys.stdout):
     print("", file=stream)
     for lab in labs:
         skipped = sum(1 for o in report.outcomes if o.entry.lab == lab and o.status == "SKIP")
-        note = f" ({skipped} skipped)" if skipped else ""
+        errors = sum(1 for o in report.outcomes if o.entry.lab == lab and o.status == "ERROR")
+        note = ", ".join(([f"{skipped} skipped"] if skipped else [])
+                         + ([f"{errors} grader error(s): regrade"] if errors else []))
+        note = f" ({note})" if note else ""
         print(f"  {lab:<12} {format_points(report.score(lab)):>5}/"
               f"{format_points(report.max_score(lab))}{note}", file=stream)
     print(f"Score: {format_points(report.score())}/{format_points(report.max_score())}",
@@ -157,7 +162,11 @@ def gradescope_json(report, extra_output=""):
                            "points": o.entry.points, "seconds": round(o.seconds, 3),
                            "verdict": o.status},
         }
-        if o.status == "SKIP":
+        if o.status == "ERROR":
+            test["name"] += " (grader error)"
+            test["output"] = verbatim_md(f"{o.message}\nNot counted against you: its "
+                                         f"points leave the maximum.")
+        elif o.status == "SKIP":
             # No status: Gradescope then shows 0/0 as neither passed nor failed.
             test["name"] += " (skipped)"
             test["output"] = verbatim_md(
@@ -215,7 +224,7 @@ def junit_xml(report):
         outcomes = [o for o in report.outcomes if o.entry.lab == lab]
         suite = ET.SubElement(root, "testsuite", name=lab, tests=str(len(outcomes)),
                               failures=str(sum(o.status == "FAIL" for o in outcomes)),
-                              errors="0",
+                              errors=str(sum(o.status == "ERROR" for o in outcomes)),
                               skipped=str(sum(o.status == "SKIP" for o in outcomes)),
                               time=f"{sum(o.seconds for o in outcomes):.3f}")
         for o in outcomes:
@@ -228,6 +237,10 @@ def junit_xml(report):
                 failure.text = message
             elif o.status == "SKIP":
                 ET.SubElement(case, "skipped", message=_xml_text(o.message))
+            elif o.status == "ERROR":
+                error = ET.SubElement(case, "error", type="grader",
+                                      message=_xml_text(o.message))
+                error.text = _xml_text(o.message)
             out = ET.SubElement(case, "system-out")
             out.text = (f"points: {format_points(o.score)}/{format_points(o.entry.points)}"
                         + (f" (part {o.entry.part})" if o.entry.part else ""))

@@ -1,6 +1,7 @@
 """Where a test binary runs: its uid and its resource limits (see Sandbox)."""
 
 import fcntl
+import glob
 import os
 import resource
 import signal
@@ -52,6 +53,20 @@ class Sandbox:
             self.uid, self._lock = uid, fd
             self.kill_all()  # whatever a crashed grader left behind
             return
+
+    def clear_stale_criterion_sockets(self):
+        """Removes /tmp/criterion_<pid>.sock files whose runner is gone. Criterion 2.4.1
+        names its message server's socket after the runner's pid, in /tmp whatever TMPDIR
+        says: a socket left by a killed runner of another uid makes a later runner with
+        the same pid fail to start. Root may remove any of them; others, their own."""
+        for path in glob.glob("/tmp/criterion_*.sock"):
+            pid = os.path.basename(path)[len("criterion_"):-len(".sock")]
+            if pid.isdigit() and os.path.exists(f"/proc/{pid}"):
+                continue
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
 
     def describe(self):
         if self.uid is None:

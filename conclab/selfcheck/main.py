@@ -144,7 +144,7 @@ def check_solutions(t, labs):
     report = g.grade("solutions", labs=labs)
     for lab in labs:
         outcomes = [o for o in report.outcomes if o.entry.lab == lab]
-        bad = [o for o in outcomes if o.status == "FAIL"]
+        bad = [o for o in outcomes if o.status in ("FAIL", "ERROR")]
         skipped = [o for o in outcomes if o.status == "SKIP"]
         for o in skipped:
             t.skip(f"{lab}: {o.entry.test}", o.message)
@@ -215,6 +215,10 @@ def check_mutants(t, labs, only=None):
             caught = [x for x in m.must_fail if outcomes[x].status == "FAIL"]
             if passed:
                 t.fail(f"{m.label} ({m.what}) NOT caught by: {', '.join(passed)}")
+            elif not caught and not skipped:
+                t.fail(f"{m.label}: no must-fail test failed (grader errors?)",
+                       "\n".join(f"{o.entry.test}: {o.status} {o.message}"
+                                 for o in outcomes.values()))
             elif skipped and not caught:
                 t.skip(m.label, "its tests are skipped on this machine: "
                        + outcomes[skipped[0]].message)
