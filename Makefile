@@ -200,11 +200,11 @@ test: deps-check
 	  echo "Running the support library's tests instead. Grade your labs with: make grade"; \
 	  $(MAKE) --no-print-directory libtests NO_DEPS_CHECK=1 && $(BUILD)/lib/tests; fi
 
-## handout: build/dist/conclab-handout.tar.gz (no solutions, mutants or hidden tests)
+## handout: build/dist/conclab-handout.tar.gz (no solutions, mutants or hidden tests; WALKTHROUGHS=1)
 ## gradescope: build/dist/autograder.zip (LAB= restricts it to some labs)
 .PHONY: handout gradescope
 handout: deps-check
-	@python3 scripts/make-handout
+	@python3 scripts/make-handout $(if $(WALKTHROUGHS),--with-walkthroughs)
 gradescope: deps-check
 	@python3 scripts/make-gradescope $(foreach l,$(LAB),--lab $(l))
 
@@ -221,6 +221,10 @@ plot: deps-check
 ## demo: the guided tour: the reference programs in the chapter's order, then the charts
 .PHONY: demo
 demo: deps-check
+	@if [ ! -d solutions ]; then \
+	  echo "make demo runs the reference solutions, which this copy of the kit does not have" >&2; \
+	  echo "(a student handout leaves them out): try make plot on your own build" >&2; \
+	  exit 2; fi
 	-@$(MAKE) --no-print-directory -k all NO_DEPS_CHECK=1
 	@scripts/demo --bin $(BUILD)/solutions --starter $(BUILD)/labs --out $(BUILD)/plots/demo
 

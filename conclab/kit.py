@@ -16,13 +16,17 @@ LAB_NAME = re.compile(r"^\d\d-[\w.-]+$")
 # and batch grading carry them neither (the reference, the mutants, the kit's own tests).
 SOLUTION_PREFIXES = ("solutions/", "tests/mutants/")
 # The instructor's own tools and guides: not in the handout.
-INSTRUCTOR_ONLY_PREFIXES = ("conclab/instructor/", "tests/scripts/")
+INSTRUCTOR_ONLY_PREFIXES = ("conclab/instructor/", "tests/scripts/", "docs/classroom/")
 INSTRUCTOR_ONLY_FILES = frozenset({
     "scripts/make-handout", "scripts/check-handout", "scripts/make-gradescope",
     "scripts/grade-batch", "scripts/grade-submission", "scripts/mutant", "scripts/mutation",
     "scripts/make-classroom",
-    "conclab/grading/submission.py", "docs/instructors.md", "compile_commands.json",
+    "conclab/grading/submission.py", "docs/instructors.md", "docs/kit-internals.md",
+    "compile_commands.json",
 })
+# The walkthroughs of the reference (docs/NN-name.md) show the design of the parts a
+# student writes: the handout leaves them out unless asked (make handout WALKTHROUGHS=1).
+WALKTHROUGH = re.compile(r"^docs/\d\d-[^/]+\.md$")
 NEVER_SHIPPED_PREFIXES = ("build/", ".git/", ".cache/")
 HIDDEN_TEST = re.compile(r"^tests/\d\d-[^/]+/hidden_[^/]*$")
 
@@ -96,8 +100,10 @@ def is_hidden_test(rel):
     return bool(HIDDEN_TEST.match(rel))
 
 
-def in_handout(rel):
+def in_handout(rel, walkthroughs=False):
     """Whether rel (a kit file) goes into the student handout."""
+    if WALKTHROUGH.match(rel) and not walkthroughs:
+        return False
     return not (is_solution(rel) or is_instructor_only(rel) or is_hidden_test(rel))
 
 

@@ -26,6 +26,7 @@ import tempfile
 
 from conclab import grading as g
 from conclab import kit
+from conclab.instructor import markdown
 
 KIT = kit.ROOT
 
@@ -55,17 +56,27 @@ def read(path):
 
 
 def secret_files():
-    """Instructor-only content that must not reach students: {label: text}. A mutant's
-    secret is what its patch adds (the rest of it is the reference, already a secret)."""
+    """Instructor-only content that must not reach students: {label: text}. A reference
+    file the same as its starter is no secret; a mutant's secret is what its patch adds
+    beyond the starter's own lines (the rest of it is the reference, already a secret)."""
+    public = set()
+    for rel in kit.kit_files(KIT):
+        if rel.startswith("labs/"):
+            public |= {normalize(l) for l in read(os.path.join(KIT, rel)).splitlines()}
     secrets = {}
     for rel in kit.kit_files(KIT):
         path = os.path.join(KIT, rel)
         if rel.startswith("solutions/"):
+            starter = os.path.join(KIT, "labs", rel[len("solutions/"):])
+            if os.path.isfile(starter) and normalize(read(starter)) == normalize(read(path)):
+                continue
             secrets[rel] = read(path)
         elif rel.startswith("tests/mutants/") and rel.endswith(".patch"):
             added = [l[1:] for l in read(path).splitlines()
-                     if l.startswith("+") and not l.startswith("+++")]
-            secrets[rel] = "\n".join(added)
+                     if l.startswith("+") and not l.startswith("+++")
+                     and normalize(l[1:]) not in public]
+            if added:
+                secrets[rel] = "\n".join(added)
         elif kit.is_hidden_test(rel):
             secrets[rel] = read(path)
     return secrets
@@ -114,6 +125,40 @@ def check_contents(root):
           "\n".join(whole))
     check(not partial, "no handout file holds many of their distinctive lines",
           "\n".join(partial))
+
+
+# Make targets and words that need the reference, which a handout does not carry.
+NEEDS_REFERENCE = ("make solutions", "make demo", "IMPL=solutions", "build/solutions")
+
+
+def check_promises(root):
+    """Every page of the handout keeps its promises there: its relative links lead to a
+    file or folder of the handout, each `make TARGET` it names is a target of the
+    handout's Makefile, each `scripts/NAME` exists, and it names nothing that needs the
+    reference (solutions/ is not in a handout)."""
+    with open(os.path.join(root, "Makefile"), encoding="utf-8") as f:
+        targets = set(re.findall(r"^([a-zA-Z][\w.-]*)\s*:", f.read(), re.M))
+    dead, unknown, reference = [], [], []
+    for folder, _, files in os.walk(root):
+        for name in files:
+            if not name.endswith(".md"):
+                continue
+            path = os.path.join(folder, name)
+            page = os.path.relpath(path, root)
+            text = read(path)
+            for href, target in markdown.links(page, text):
+                if not os.path.exists(os.path.join(root, target)):
+                    dead.append(f"{page}: ({href})")
+            made, scripts = markdown.commands(text)
+            unknown += [f"{page}: make {m}" for m in sorted(made - targets)]
+            unknown += [f"{page}: scripts/{s}" for s in sorted(scripts)
+                        if not os.path.exists(os.path.join(root, "scripts", s))]
+            reference += [f"{page}: {w}" for w in NEEDS_REFERENCE if w in text]
+    check(not dead, "no dead link in the handout's pages", "\n".join(dead))
+    check(not unknown, "every make target and script the pages name is in the handout",
+          "\n".join(unknown))
+    check(not reference, "no page tells a student to run what needs the reference",
+          "\n".join(reference))
 
 
 def run(cmd, cwd, timeout=600):
@@ -173,6 +218,8 @@ def main():
     parser.add_argument("--lab", action="append", help="grade only this lab (repeatable)")
     parser.add_argument("--keep", action="store_true", help="keep the unpacked handout")
     parser.add_argument("--filter", help="grade only the tests matching this glob")
+    parser.add_argument("--no-build", action="store_true",
+                        help="check the contents and the pages only (quick)")
     args = parser.parse_args()
     labs = args.lab or g.rubric_labs()
     for lab in labs:
@@ -195,7 +242,9 @@ def main():
         root = os.path.join(tmp, "conclab")
         check(os.path.isfile(os.path.join(root, "Makefile")), "it unpacks into conclab/")
         check_contents(root)
-        check_builds_and_grades(root, labs, args.filter)
+        check_promises(root)
+        if not args.no_build:
+            check_builds_and_grades(root, labs, args.filter)
     finally:
         if args.keep:
             print(f"  (kept in {tmp})")

@@ -8,7 +8,10 @@ Makefile, README.md, .clang-format, .ci/. It never holds:
   - solutions/ and tests/mutants/;
   - hidden tests: their code (tests/NN-name/hidden_*.c) and their rubric lines (the
     lines flagged `hidden` are removed from each tests/NN-name/rubric);
-  - the instructor's tools and the kit's own script tests (conclab.kit.in_handout).
+  - the instructor's tools and the kit's own script tests (conclab.kit.in_handout);
+  - unless --with-walkthroughs, docs/NN-name.md (they walk through the reference).
+Markdown pages lose their kit-only blocks and their links to files left out
+(conclab/instructor/markdown.py).
 scripts/check-handout proves it. Exit status 0 on success, 1 on failure, 2 bad usage.
 """
 import argparse
@@ -19,6 +22,7 @@ import sys
 import tarfile
 
 from conclab import kit
+from conclab.instructor import markdown
 
 KIT = kit.ROOT
 TOP = "conclab"
@@ -52,9 +56,13 @@ def main():
         epilog="\n\n".join(__doc__.split("\n\n")[1:]))
     parser.add_argument("--out",
                         default=os.path.join(KIT, "build", "dist", "conclab-handout.tar.gz"))
+    parser.add_argument("--with-walkthroughs", action="store_true",
+                        help="also ship docs/NN-name.md, the walkthroughs of the reference "
+                        "(they show the design of the parts students write)")
     args = parser.parse_args()
 
-    files = [f for f in kit.kit_files(KIT) if kit.in_handout(f)]
+    files = [f for f in kit.kit_files(KIT) if kit.in_handout(f, args.with_walkthroughs)]
+    shipped = set(files)
     if not any(f.startswith("labs/") for f in files):
         print("make-handout: no labs/ found", file=sys.stderr)
         return 1
@@ -72,12 +80,15 @@ def main():
                 public = public_rubric(text)
                 hidden_lines += len(text.splitlines()) - len(public.splitlines())
                 data = public.encode("utf-8")
+            elif rel.endswith(".md"):
+                data = markdown.for_handout(data.decode("utf-8"), rel, shipped).encode()
             mode = 0o755 if os.access(path, os.X_OK) else 0o644
             add(tar, rel, data, mode)
     os.replace(tmp, out)
     print(f"make-handout: {os.path.relpath(out, os.getcwd())}: {len(files)} files; "
           f"left out solutions/, tests/mutants/, instructor tools, hidden tests "
-          f"({hidden_lines} rubric line(s))")
+          f"({hidden_lines} rubric line(s))"
+          + ("" if args.with_walkthroughs else ", the walkthroughs (--with-walkthroughs)"))
     return 0
 
 
