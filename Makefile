@@ -105,6 +105,14 @@ $(LIBTESTS): $(LIBTEST_OBJS) $(HARNESS_OBJS) $(LIBCONC)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(CRITERION_LIBS) $(LDLIBS_BASE)
 
 # ---------------------------------------------------------------- labs
+# TESTS=0 builds the programs and drivers only (the student's side, which the grader
+# builds as the student's sandbox uid); `make checker` builds the test binaries only
+# (the trusted side, built apart: see docs/kit-internals.md, "Who decides a verdict").
+TESTS ?= 1
+# Labs whose test binary still calls the student's functions in-process (their direct
+# tests not yet moved to drivers): it links the lab's modules.
+DIRECT_TESTS ?= 01-spinner 02-gil
+
 # lab_rules(lab): the rules of one lab folder of $(SRC).
 #   lab.mk sets PROGRAMS (each has <program>.c with main), and optionally USES (other
 #   labs whose modules it links) and LAB_LDLIBS. Every other .c file of the folder is a
@@ -121,7 +129,11 @@ $(1).modules  := $$(filter-out $$(addsuffix .c,$$(PROGRAMS)),$$(notdir $$(wildca
 $(1).archive  := $(OUT)/$(1)/module.a
 $(1).tests    := $(OUT)/$(1)/tests
 $(1).testobjs := $$(patsubst tests/$(1)/%.c,$(OUT)/$(1)/tests.obj/%.o,\
-                   $$(wildcard tests/$(1)/*.c))
+                   $$(filter-out %_driver.c,$$(wildcard tests/$(1)/*.c)))
+$(1).drivers  := $$(patsubst tests/$(1)/%.c,$(OUT)/$(1)/%,$$(wildcard tests/$(1)/*_driver.c))
+# What a test binary links from the lab: nothing of the student's (see DIRECT_TESTS).
+$(1).testlinks := $$(if $$(filter $(1),$$(DIRECT_TESTS)),$$($(1).archive) \
+                   $$(foreach u,$$($(1).uses),$(OUT)/$$(u)/module.a))
 
 $(OUT)/$(1)/%.o: $(SRC)/$(1)/%.c | deps-check
 	@mkdir -p $$(@D)
@@ -139,19 +151,34 @@ $$($(1).programs): $(OUT)/$(1)/%: $(OUT)/$(1)/%.o $$($(1).archive) \
 	$$(say) LD $$@
 	$$(Q)$$(CC) $$(LDFLAGS) $$^ -o $$@ $$($(1).ldlibs) $(LDLIBS_BASE)
 
+# Tests see the lab's headers as labs/ has them: no student text reaches a test binary.
 $(OUT)/$(1)/tests.obj/%.o: tests/$(1)/%.c | deps-check
+	@mkdir -p $$(@D)
+	$$(say) CC $$<
+	$$(Q)$$(CC) $$(CPPFLAGS) -Itests/common -Ilabs/$(1) \
+	    $$(foreach u,$$($(1).uses),-Ilabs/$$(u)) $$(CFLAGS) -c $$< -o $$@
+
+$$($(1).tests): $$($(1).testobjs) $(HARNESS_OBJS) $$($(1).testlinks) $(LIBCONC)
+	$$(say) LD $$@
+	$$(Q)$$(CC) $$(LDFLAGS) $$^ -o $$@ $(CRITERION_LIBS) $$($(1).ldlibs) $(LDLIBS_BASE)
+
+# A driver (tests/<lab>/<name>_driver.c) runs the student's functions for a test, which
+# starts it as a program: it is built like one, beside the lab's programs.
+$(OUT)/$(1)/drivers.obj/%.o: tests/$(1)/%.c | deps-check
 	@mkdir -p $$(@D)
 	$$(say) CC $$<
 	$$(Q)$$(CC) $$(CPPFLAGS) -Itests/common -I$(SRC)/$(1) \
 	    $$(foreach u,$$($(1).uses),-I$(SRC)/$$(u)) $$(CFLAGS) -c $$< -o $$@
 
-$$($(1).tests): $$($(1).testobjs) $(HARNESS_OBJS) $$($(1).archive) \
-                $$(foreach u,$$($(1).uses),$(OUT)/$$(u)/module.a) $(LIBCONC)
+$$($(1).drivers): $(OUT)/$(1)/%: $(OUT)/$(1)/drivers.obj/%.o $$($(1).archive) \
+               $$(foreach u,$$($(1).uses),$(OUT)/$$(u)/module.a) $(LIBCONC)
 	$$(say) LD $$@
-	$$(Q)$$(CC) $$(LDFLAGS) $$^ -o $$@ $(CRITERION_LIBS) $$($(1).ldlibs) $(LDLIBS_BASE)
+	$$(Q)$$(CC) $$(LDFLAGS) $$^ -o $$@ $$($(1).ldlibs) $(LDLIBS_BASE)
 
-.PHONY: lab-$(1)
-lab-$(1): $$($(1).programs) $$(if $$($(1).testobjs),$$($(1).tests))
+.PHONY: lab-$(1) checker-$(1)
+lab-$(1): $$($(1).programs) $$($(1).drivers) \
+          $$(if $$(filter-out 0,$$(TESTS)),$$(if $$($(1).testobjs),$$($(1).tests)))
+checker-$(1): $$(if $$($(1).testobjs),$$($(1).tests))
 endef
 
 $(foreach lab,$(ALL_LABS),$(eval $(call lab_rules,$(lab))))
@@ -164,6 +191,10 @@ $(foreach lab,$(ALL_LABS),$(eval $(call lab_rules,$(lab))))
 all: deps-check
 	@$(MAKE) --no-print-directory impl IMPL=labs NO_DEPS_CHECK=1
 	@if [ -d solutions ]; then $(MAKE) --no-print-directory impl IMPL=solutions NO_DEPS_CHECK=1; fi
+
+## checker: build only the test binaries (LAB=, OUT=, BUILD=), which hold no student code
+.PHONY: checker
+checker: $(LIBCONC) $(addprefix checker-,$(LABS))
 
 ## impl: build one tree (IMPL=labs|solutions|<folder of student files>, LAB=NN-name, OUT=dir)
 ifeq ($(SRC)$(OVERLAID),$(OUT)/src)

@@ -13,6 +13,7 @@ A test's outcome:
 
 
 import fnmatch
+import glob
 import os
 import re
 import signal
@@ -53,10 +54,13 @@ class BuildFailure:
 
 @dataclass
 class LabBuild:
-    ok: bool
+    ok: bool  # the student's side: programs, drivers (and, not separated, the tests)
     log: str = ""
     tsan_ok: bool = True
     tsan_log: str = ""
+    checker: str = ""  # the test binary
+    checker_ok: bool = True  # its build is the kit's own: a failure is a grader error
+    checker_log: str = ""
 
 
 
@@ -71,10 +75,13 @@ def make_command(impl, out, lab, san=None, extra=()):
     return cmd + list(extra)
 
 
-def run_make(cmd, timeout=600):
+def run_make(cmd, timeout=600, as_student=False):
+    """Runs a build; (ok, its output). as_student: as the sandbox uid, for student code."""
+    extra = sandbox().popen_args(timeout, as_student=True) if as_student else {}
     try:
         proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              timeout=timeout, text=True, errors="replace")
+                              stdin=subprocess.DEVNULL, timeout=timeout, text=True,
+                              errors="replace", **extra)
         return proc.returncode == 0, proc.stdout
     except subprocess.TimeoutExpired:
         return False, f"the build did not finish within {timeout} s"
@@ -100,13 +107,79 @@ def _name_sources(log, out, shown_as):
     return log
 
 
+# Where a student's build may read from: the lab tree it was given, lib/, the public
+# tests (drivers), and the system's headers. Anything else a student file pulls in (the
+# reference, a hidden test, a file of the instructor's) fails the build.
+SYSTEM_PREFIXES = ("/usr/", "/lib/", "/lib64/", "/opt/")
+
+
+def foreign_includes(out, lab, src):
+    """Files the student's side of lab was compiled from that it may not use, read from
+    the dependency files gcc wrote (-MMD) beside its objects."""
+    allowed = [os.path.realpath(p) + os.sep for p in
+               (src, kit.path("lib"), kit.path("labs"), kit.path("tests"))]
+    foreign = set()
+    for folder in (os.path.join(out, lab), os.path.join(out, lab, "drivers.obj")):
+        for dep in glob.glob(os.path.join(folder, "*.d")):
+            with open(dep, encoding="utf-8", errors="replace") as f:
+                words = f.read().replace("\\\n", " ").split()
+            for word in words:
+                if word.endswith(":"):
+                    continue
+                path = os.path.realpath(os.path.join(KIT, word))
+                if path.startswith(SYSTEM_PREFIXES) or any(path.startswith(a) for a in allowed):
+                    if not (kit.is_hidden_test(os.path.relpath(path, KIT))
+                            or kit.is_solution(os.path.relpath(path, KIT))):
+                        continue
+                foreign.add(word)
+    return sorted(foreign)
+
+
+def separated(lab):
+    """Whether the lab's verdicts are decided apart from the student's code: as root, the
+    checker (test binary, no student code) runs as root and the student's programs and
+    drivers as the sandbox uid, which also builds them. Otherwise (not root: a student's
+    own machine) one build and one uid do it all."""
+    return sandbox().uid is not None and lab not in kit.DIRECT_TEST_LABS
+
+
 def build_lab(impl, out, tsan_out, lab, need_tsan, shown_as="labs"):
-    """Builds one lab of the tree impl lays over labs/ (see conclab.overlay)."""
-    ok, log = run_make(make_command(impl, out, lab))
+    """Builds one lab of the tree impl lays over labs/ (see conclab.overlay). Separated
+    (see separated()), the student's side is built as the sandbox uid (make TESTS=0) and
+    the checker apart, as root, from the kit's files only (make checker)."""
+    if not separated(lab):
+        ok, log = run_make(make_command(impl, out, lab))
+        build = LabBuild(ok, _name_sources(log, out, shown_as))
+        if need_tsan:
+            ok, log = run_make(make_command(impl, tsan_out, lab, "thread"))
+            build.tsan_ok, build.tsan_log = ok, _name_sources(log, tsan_out, shown_as)
+        build.checker = os.path.join(out, lab, "tests")
+        return build
+    box = sandbox()
+    box.own(out, out + ".lib")
+    ok, log = run_make(make_command(impl, out, lab, extra=["TESTS=0", f"BUILD={out}.lib"]),
+                       as_student=True)
     build = LabBuild(ok, _name_sources(log, out, shown_as))
+    src = os.path.join(out, "src") if os.path.realpath(impl) != kit.path("labs") \
+        else kit.path("labs")
+    foreign = foreign_includes(out, lab, src) if ok else []
+    if foreign:
+        build.ok = False
+        build.log = ("your files include files that are not part of the lab (only the "
+                     "lab's own headers, lib/ and the system's may be included):\n  "
+                     + "\n  ".join(foreign))
     if need_tsan:
-        ok, log = run_make(make_command(impl, tsan_out, lab, "thread"))
+        box.own(tsan_out, tsan_out + ".lib")
+        ok, log = run_make(make_command(impl, tsan_out, lab, "thread",
+                                        extra=["TESTS=0", f"BUILD={tsan_out}.lib"]),
+                           as_student=True)
         build.tsan_ok, build.tsan_log = ok, _name_sources(log, tsan_out, shown_as)
+    checker = out + ".checker"
+    ok, log = run_make(["make", "--no-print-directory", "-C", KIT, "-j2", "checker",
+                        f"OUT={checker}", f"BUILD={checker}.lib", f"LAB={lab}",
+                        "NO_DEPS_CHECK=1"])
+    build.checker = os.path.join(checker, lab, "tests")
+    build.checker_ok, build.checker_log = ok, log
     return build
 
 
@@ -138,13 +211,13 @@ def _excerpt(output, lines=8):
 RUNNER_FAILURES = ("Could not initialize the message server",)
 
 
-def run_test(test_binary, entry, env):
+def run_test(test_binary, entry, env, trusted=False):
     """Runs one graded test in its own process tree; returns an Outcome. A runner that
     cannot start for a reason outside the code under test is retried once, and then
     reported as a grader error (status ERROR), which is never charged to the student."""
     for _ in range(2):
         sandbox().clear_stale_criterion_sockets()
-        outcome, output = _run_once(test_binary, entry, env)
+        outcome, output = _run_once(test_binary, entry, env, trusted)
         cause = next((m for m in RUNNER_FAILURES if m in output), None)
         if cause is None or outcome.status != "FAIL":
             return outcome
@@ -152,12 +225,15 @@ def run_test(test_binary, entry, env):
                    f"start ({cause}), twice; regrade this submission", outcome.seconds)
 
 
-def _run_once(test_binary, entry, env):
-    """One run of one test: (its Outcome, the runner's output)."""
+def _run_once(test_binary, entry, env, trusted):
+    """One run of one test: (its Outcome, the runner's output). trusted: the test binary
+    holds no student code and runs as root; its reports stay in a folder only root can
+    reach (otherwise the whole binary runs as the sandbox uid, which writes them)."""
     start = time.monotonic()
     box = sandbox()
     with tempfile.TemporaryDirectory(prefix="conclab-grade-") as tmp:
-        box.give(tmp)
+        if not trusted:
+            box.give(tmp)
         json_path = os.path.join(tmp, "report.json")
         mark_path = os.path.join(tmp, "finished")
         log_path = os.path.join(tmp, "output")
@@ -168,7 +244,8 @@ def _run_once(test_binary, entry, env):
         with open(log_path, "wb") as log:
             proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
                                     env=test_env, cwd=KIT, start_new_session=True,
-                                    **box.popen_args(backstop + KILL_AFTER_S))
+                                    **box.popen_args(backstop + KILL_AFTER_S,
+                                                     as_student=not trusted))
             try:
                 rc = proc.wait(timeout=backstop + KILL_AFTER_S + 5)
             except subprocess.TimeoutExpired:
@@ -198,8 +275,13 @@ def _verdict(entry, rc, status, messages, finished, output, seconds):
     if status == "SKIPPED":
         reason = "; ".join(messages) or "skipped"
         return Outcome(entry, "SKIP", reason, seconds)
-    if status == "PASSED" and finished:
+    if status == "PASSED" and finished and rc == 0:
         return Outcome(entry, "PASS", "", seconds)
+    if status == "PASSED" and finished:
+        # A pass needs a runner that ended normally: one killed by a signal, or that
+        # failed after the test, proves nothing.
+        return Outcome(entry, "FAIL", f"the test runner did not end normally (status {rc}) "
+                       f"although the test reported a pass: not counted", seconds)
     if status == "PASSED":
         return Outcome(entry, "FAIL", "the test ended before its last line: the code under "
                        "test ended the process (exit() or _exit() where it should return?)",
@@ -271,9 +353,12 @@ def grade(impl, labs=None, test_filter=None, out=None, tsan_out=None, include_hi
         if build:
             lab_build = build_lab(impl_abs, out, tsan_out, lab, any(e.tsan for e in entries),
                                   shown_as)
-        test_binary = os.path.join(out, lab, "tests")
-        env = dict(os.environ, CONCLAB_BIN=out, CONCLAB_TSAN_BIN=tsan_out)
-        built = lab_build.ok and os.access(test_binary, os.X_OK)
+        test_binary = lab_build.checker or os.path.join(out, lab, "tests")
+        trusted = separated(lab)
+        env = dict(os.environ, CONCLAB_BIN=out, CONCLAB_TSAN_BIN=tsan_out,
+                   **(sandbox().student_env() if trusted else {}))
+        built = lab_build.ok and (trusted or os.access(test_binary, os.X_OK))
+        checker_ok = lab_build.checker_ok and os.access(test_binary, os.X_OK)
         if not built:
             report.build_errors[lab] = compiler_messages(lab_build.log)
             if progress:
@@ -286,9 +371,14 @@ def grade(impl, labs=None, test_filter=None, out=None, tsan_out=None, include_hi
             elif e.tsan and not lab_build.tsan_ok:
                 outcome = Outcome(e, "FAIL", f"{TSAN_BUILD_FAILED}:\n"
                                   + compiler_messages(lab_build.tsan_log))
+            elif not checker_ok:
+                outcome = Outcome(e, "ERROR", "grader error, not counted: the tests did not "
+                                  "build from the kit's own files:\n"
+                                  + compiler_messages(lab_build.checker_log))
             else:
                 outcome = run_test(test_binary, e, env if e.tsan else
-                                   {k: v for k, v in env.items() if k != "CONCLAB_TSAN_BIN"})
+                                   {k: v for k, v in env.items() if k != "CONCLAB_TSAN_BIN"},
+                                   trusted=trusted)
             report.outcomes.append(outcome)
             if progress:
                 progress(outcome)

@@ -73,11 +73,14 @@ class Sandbox:
             return f"limits only (uid {os.geteuid()}), at most {MAX_PROCS} tasks"
         return f"uid {self.uid}, at most {MAX_PROCS} tasks"
 
-    def popen_args(self, timeout_s):
-        """Keyword arguments for subprocess.Popen that apply the sandbox."""
+    def popen_args(self, timeout_s, as_student=True):
+        """Keyword arguments for subprocess.Popen that apply the sandbox: its limits, and
+        its uid unless as_student is False (a trusted process: a checker, which runs
+        student programs as that uid itself)."""
         cpus = os.cpu_count() or 1
         cpu_s = int(timeout_s * cpus) + 10
         uid = self.uid
+        switch = uid is not None and as_student
 
         def limits():
             nproc = MAX_PROCS if uid is not None else _task_count(os.getuid()) + MAX_PROCS
@@ -94,9 +97,30 @@ class Sandbox:
                     pass
 
         args = {"preexec_fn": limits}
-        if uid is not None:
+        if switch:
             args.update(user=uid, group=uid, extra_groups=[])
         return args
+
+    def own(self, *folders):
+        """Makes folders (created if missing) and all they hold the sandbox uid's, so
+        that a build run as that uid can write there."""
+        for top in folders:
+            os.makedirs(top, exist_ok=True)
+            if self.uid is None:
+                continue
+            for folder, dirs, files in os.walk(top):
+                for name in [folder] + [os.path.join(folder, n) for n in dirs + files]:
+                    try:
+                        os.lchown(name, self.uid, self.uid)
+                    except OSError:
+                        pass
+
+    def student_env(self):
+        """What a trusted checker needs to run the student's programs as the sandbox uid
+        (tests/common/harness.c: harness_become_student)."""
+        if self.uid is None:
+            return {}
+        return {"CONCLAB_STUDENT_UID": str(self.uid), "CONCLAB_STUDENT_NPROC": str(MAX_PROCS)}
 
     def give(self, path):
         """Lets the sandbox uid write in the folder path."""

@@ -58,6 +58,7 @@ static void start_child(const char *const *argv, int in_fd, int out_fd, int err_
     struct rlimit cap = {HARNESS_OUTPUT_CAP, HARNESS_OUTPUT_CAP};
     setrlimit(RLIMIT_FSIZE, &cap);
     signal(SIGPIPE, SIG_DFL);
+    harness_become_student();
     execv(argv[0], (char *const *)argv);
     _exit(127);
 }
@@ -100,6 +101,7 @@ void piped_run(const char *const *argv, double timeout_s, struct piped_run *run)
     int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
     cr_assert(devnull >= 0, "cannot open /dev/null");
 
+    harness_prepare_student();
     fflush(NULL);
     long long deadline = now_ms() + (long long)(timeout_s * 1000);
     pid_t pid = fork();

@@ -1,229 +1,249 @@
 /*
- * Graded tests of lab 03, part C: the blocking queue, called directly.
+ * Graded tests of lab 03, part C: the blocking queue.
  *
- * A broken queue may hang a thread forever: every join here has a deadline, and a
- * thread still stuck at the deadline fails the test (the test process then exits).
+ * The student's queue runs in queue_driver (queue_driver.c, built from queue.c): these
+ * tests tell it what to do and judge what it reports, so no student code runs in this
+ * process. Values are random for each run, so a report must come from the queue.
  */
+#include "driver.h"
 #include "graded.h"
-#include "queue.h"
 
-#include <errno.h>
 #include <inttypes.h>
-#include <pthread.h>
-#include <sched.h>
-#include <stdatomic.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
-static void join_within(pthread_t thread, double seconds, const char *what)
+#define LAB    "03-pool"
+#define DRIVER "queue_driver"
+
+static uint64_t random_value(void)
 {
-    struct timespec deadline;
-    clock_gettime(CLOCK_REALTIME, &deadline);
-    deadline.tv_sec += (time_t)seconds;
-    int err = pthread_timedjoin_np(thread, NULL, &deadline);
-    cr_assert(err == 0, "%s: a thread was still blocked after %.0f s (%s)", what, seconds,
-              err == ETIMEDOUT ? "a lost wake-up, or an item lost" : strerror(err));
+    static bool seeded;
+    if (!seeded) {
+        struct timespec now;
+        clock_gettime(CLOCK_REALTIME, &now);
+        srand48(now.tv_nsec ^ now.tv_sec ^ getpid());
+        seeded = true;
+    }
+    /* Below 2^63, so never the end mark and never 12345's twin by accident. */
+    return ((uint64_t)mrand48() << 32 ^ (uint64_t)(uint32_t)mrand48()) >> 1;
 }
 
-static void init_queue(struct queue *q, size_t size)
+/* Fails the test with what the driver said, when a report it owes does not come. */
+static void no_report(struct driver *d, const char *waiting_for, const char *likely)
 {
-    int err = queue_init(q, size);
-    cr_assert(err == 0, "queue_init(%zu): expected 0, got %d", size, err);
+    struct run_result r;
+    driver_finish(d, &r);
+    cr_assert_fail("expected the driver to report \"%s\", but it did not (%s): %s\n"
+                   "its output ended with: %.300s%.300s",
+                   waiting_for, run_describe_end(&r), likely,
+                   r.out_len > 300 ? r.out + r.out_len - 300 : r.out, r.err);
 }
 
 GRADED(queue, is_first_in_first_out)
 {
-    struct queue q;
-    init_queue(&q, sizeof(uint64_t));
-    uint64_t item = 12345;
-    cr_assert(!queue_try_get(&q, &item), "queue_try_get on an empty queue: expected false");
-    cr_assert_eq(item, 12345, "queue_try_get on an empty queue must leave *item alone");
-    for (uint64_t round = 0; round < 3; round++) {
-        /* 1000 items: more than any small initial capacity, so the queue must grow. */
-        for (uint64_t i = 0; i < 1000; i++) {
-            uint64_t v = round * 1000 + i;
-            cr_assert(queue_put(&q, &v) == 0, "queue_put: expected 0 (the queue is unbounded)");
-        }
-        for (uint64_t i = 0; i < 1000; i++) {
-            if (i % 2 == 0)
-                queue_get(&q, &item);
-            else
-                cr_assert(queue_try_get(&q, &item), "queue_try_get: expected an item");
-            cr_assert_eq(item, round * 1000 + i,
-                         "expected items back in the order they were put: %" PRIu64 " put %" PRIu64
-                         "th, got %" PRIu64,
-                         round * 1000 + i, i + 1, item);
-        }
+    struct driver d;
+    driver_start(&d, LAB, DRIVER, 20);
+    enum { N = 1000 };
+    uint64_t values[N];
+    char *command = malloc(N * 17 + 16), *cursor = command;
+    cr_assert_not_null(command);
+    cursor += sprintf(cursor, "fifo %d", N);
+    for (int i = 0; i < N; i++) {
+        values[i] = random_value();
+        cursor += sprintf(cursor, " %" PRIx64, values[i]);
     }
+    driver_send(&d, "%s", command);
+    free(command);
+
+    char *empty = driver_expect(&d, "empty ", 10);
+    if (empty == NULL)
+        no_report(&d, "empty", "did queue_try_get block or crash on an empty queue?");
+    int returned = -1;
+    uint64_t item = 0;
+    sscanf(empty, "empty %d %" SCNx64, &returned, &item);
+    cr_assert(returned == 0, "queue_try_get on an empty queue: expected false, got true");
+    cr_assert(item == 12345,
+              "queue_try_get on an empty queue changed *item (to %" PRIx64
+              "): it must leave it alone when it returns false",
+              item);
+    free(empty);
+
+    char *got = driver_expect(&d, "got", 15);
+    if (got == NULL)
+        no_report(&d, "got ...",
+                  "a queue_get that waits forever on a queue that holds "
+                  "items, or a queue that cannot grow past its first size?");
+    char *word = strtok(got + 3, " ");
+    for (int i = 0; i < N; i++, word = strtok(NULL, " ")) {
+        cr_assert_not_null(word, "expected %d items back, got %d", N, i);
+        item = strtoull(word, NULL, 16);
+        cr_assert(item == values[i],
+                  "expected the items back in the order they were put: item %d put was "
+                  "%" PRIx64 ", but %s returned %" PRIx64 " in its place (out of order, "
+                  "lost, or a queue_try_get that found the queue empty: is the ring "
+                  "buffer's head/count arithmetic right when it grows?)",
+                  i + 1, values[i], i % 2 == 0 ? "queue_get" : "queue_try_get", item);
+    }
+    free(got);
+
     /* Records bigger than a pointer are copied whole. */
-    struct queue big;
-    init_queue(&big, 40);
-    char in[40], out[40] = {0};
+    char hex[81];
     for (int i = 0; i < 40; i++)
-        in[i] = (char)(i * 7 + 1);
-    cr_assert(queue_put(&big, in) == 0);
-    queue_get(&big, out);
-    cr_assert(memcmp(in, out, 40) == 0, "a 40-byte item did not come back intact");
-    queue_destroy(&big);
-    queue_destroy(&q);
-}
-
-struct getter {
-    struct queue *q;
-    atomic_bool done;
-    uint64_t item;
-};
-
-static void *get_one(void *arg)
-{
-    struct getter *g = arg;
-    queue_get(g->q, &g->item);
-    atomic_store(&g->done, true);
-    return NULL;
+        sprintf(hex + 2 * i, "%02x", (unsigned)(random_value() & 0xff));
+    driver_send(&d, "record %s", hex);
+    char *record = driver_expect(&d, "record ", 10);
+    if (record == NULL)
+        no_report(&d, "record", "does a 40-byte item fit?");
+    cr_assert(strcmp(record + 7, hex) == 0,
+              "a 40-byte item did not come back intact: put %s, got %s (items are records "
+              "of item_size bytes, copied whole with memcpy)",
+              hex, record + 7);
+    free(record);
+    struct run_result r;
+    driver_finish(&d, &r);
+    run_result_free(&r);
 }
 
 GRADED(queue, get_blocks_while_empty)
 {
-    struct queue q;
-    init_queue(&q, sizeof(uint64_t));
-    struct getter g = {.q = &q};
-    pthread_t t;
-    cr_assert(pthread_create(&t, NULL, get_one, &g) == 0);
-    struct timespec pause = {0, 200 * 1000 * 1000};
-    nanosleep(&pause, NULL);
-    cr_assert(!atomic_load(&g.done),
-              "queue_get returned from an empty queue: it must wait until an item is put");
-    uint64_t v = 42;
-    cr_assert(queue_put(&q, &v) == 0);
-    join_within(t, 5, "queue_get waiting on an empty queue, then one put");
-    cr_assert_eq(g.item, 42, "expected the getter to receive 42, got %" PRIu64, g.item);
-    queue_destroy(&q);
+    struct driver d;
+    driver_start(&d, LAB, DRIVER, 20);
+    driver_send(&d, "spawn-get");
+    char *line = driver_expect(&d, "spawned", 5);
+    if (line == NULL)
+        no_report(&d, "spawned", "the driver could not start a thread");
+    free(line);
+    line = driver_expect(&d, "got ", 0.2);
+    cr_assert_null(line,
+                   "queue_get returned (%s) from an empty queue within 200 ms: it must wait "
+                   "until an item is put (wait on the condition variable while count is 0)",
+                   line);
+    uint64_t v = random_value();
+    driver_send(&d, "put %" PRIx64, v);
+    line = driver_expect(&d, "got ", 5);
+    if (line == NULL)
+        no_report(&d, "got",
+                  "queue_get still waits 5 s after an item was put: does queue_put "
+                  "signal the condition variable, under the mutex?");
+    cr_assert(strtoull(line + 4, NULL, 16) == v,
+              "expected the waiting getter to receive %" PRIx64 ", got %s", v, line + 4);
+    free(line);
+    struct run_result r;
+    driver_finish(&d, &r);
+    run_result_free(&r);
 }
 
 GRADED(queue, wakes_every_waiting_getter)
 {
     /* Rounds of: 8 getters wait on an empty queue, then 8 puts in a burst. A queue
      * that wakes only one getter when several items arrive loses wake-ups. */
-    struct queue q;
-    init_queue(&q, sizeof(uint64_t));
+    struct driver d;
+    driver_start(&d, LAB, DRIVER, 60);
     for (int round = 0; round < 50; round++) {
-        struct getter g[8];
-        pthread_t t[8];
-        for (int i = 0; i < 8; i++) {
-            g[i] = (struct getter){.q = &q};
-            cr_assert(pthread_create(&t[i], NULL, get_one, &g[i]) == 0);
+        uint64_t v[8];
+        for (int i = 0; i < 8; i++)
+            v[i] = random_value();
+        driver_send(&d,
+                    "round %d %" PRIx64 " %" PRIx64 " %" PRIx64 " %" PRIx64 " %" PRIx64 " %" PRIx64
+                    " %" PRIx64 " %" PRIx64,
+                    round, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]);
+        char prefix[32];
+        snprintf(prefix, sizeof prefix, "round %d ", round);
+        char *line = driver_expect(&d, prefix, 10);
+        if (line == NULL)
+            no_report(&d, prefix, "a getter crashed or the queue deadlocked");
+        cr_assert(strstr(line, "stuck") == NULL,
+                  "round %d: 8 getters waited on an empty queue, 8 items were put, and a "
+                  "getter was still waiting 5 s later: a lost wake-up (does every put "
+                  "signal? does a woken getter check count again in a while loop?)",
+                  round);
+        bool taken[8] = {false};
+        char *word = strtok(line + strlen(prefix) + 4, " ");
+        for (int i = 0; i < 8; i++, word = strtok(NULL, " ")) {
+            cr_assert_not_null(word, "round %d: expected 8 items got, in: %s", round, line);
+            uint64_t item = strtoull(word, NULL, 16);
+            int k = 0;
+            while (k < 8 && (v[k] != item || taken[k]))
+                k++;
+            cr_assert(k < 8,
+                      "round %d: a getter received %" PRIx64 ", which was not put or was "
+                      "received twice (does queue_get take the item under the mutex, "
+                      "after checking count again?)",
+                      round, item);
+            taken[k] = true;
         }
-        struct timespec pause = {0, 2 * 1000 * 1000};
-        nanosleep(&pause, NULL);
-        for (uint64_t i = 0; i < 8; i++)
-            cr_assert(queue_put(&q, &i) == 0);
-        unsigned seen = 0;
-        for (int i = 0; i < 8; i++) {
-            join_within(t[i], 5, "8 getters waiting, then 8 puts");
-            cr_assert(g[i].item < 8 && !(seen & (1u << g[i].item)),
-                      "round %d: a getter received %" PRIu64 ", which was not put or was "
-                      "received twice",
-                      round, g[i].item);
-            seen |= 1u << g[i].item;
-        }
+        free(line);
     }
-    queue_destroy(&q);
-}
-
-/* Many producers and consumers: item = producer << 32 | sequence. */
-enum { PRODUCERS = 4, CONSUMERS = 6, PER_PRODUCER = 20000 };
-#define END_MARK UINT64_MAX
-
-struct traffic {
-    struct queue q;
-    _Atomic uint32_t seen[PRODUCERS][PER_PRODUCER];
-    atomic_int bad; /* items nobody put */
-    atomic_int out_of_order;
-};
-
-struct producer {
-    struct traffic *t;
-    uint64_t id;
-};
-
-static void *produce(void *arg)
-{
-    struct producer *p = arg;
-    for (uint64_t i = 0; i < PER_PRODUCER; i++) {
-        uint64_t v = p->id << 32 | i;
-        if (queue_put(&p->t->q, &v) != 0)
-            atomic_fetch_add(&p->t->bad, 1);
-        if (i % 64 == 0)
-            sched_yield(); /* let the queue run empty now and then */
-    }
-    return NULL;
-}
-
-static void *consume(void *arg)
-{
-    struct traffic *t = arg;
-    uint64_t last[PRODUCERS];
-    for (int i = 0; i < PRODUCERS; i++)
-        last[i] = UINT64_MAX;
-    for (;;) {
-        uint64_t v;
-        queue_get(&t->q, &v);
-        if (v == END_MARK)
-            return NULL;
-        uint64_t who = v >> 32, seq = v & 0xffffffffu;
-        if (who >= PRODUCERS || seq >= PER_PRODUCER) {
-            atomic_fetch_add(&t->bad, 1);
-            continue;
-        }
-        /* One producer's items leave a FIFO queue in order: each consumer sees them
-         * in increasing order. */
-        if (last[who] != UINT64_MAX && seq <= last[who])
-            atomic_fetch_add(&t->out_of_order, 1);
-        last[who] = seq;
-        atomic_fetch_add(&t->seen[who][seq], 1);
-    }
+    struct run_result r;
+    driver_finish(&d, &r);
+    run_result_free(&r);
 }
 
 GRADED(queue, many_producers_and_consumers_lose_nothing)
 {
-    struct traffic *t = calloc(1, sizeof *t);
-    cr_assert_not_null(t);
-    init_queue(&t->q, sizeof(uint64_t));
-    pthread_t prod[PRODUCERS], cons[CONSUMERS];
-    struct producer p[PRODUCERS];
-    for (int i = 0; i < CONSUMERS; i++)
-        cr_assert(pthread_create(&cons[i], NULL, consume, t) == 0);
-    for (int i = 0; i < PRODUCERS; i++) {
-        p[i] = (struct producer){t, (uint64_t)i};
-        cr_assert(pthread_create(&prod[i], NULL, produce, &p[i]) == 0);
+    enum { PRODUCERS = 4, CONSUMERS = 6, PER_PRODUCER = 20000 };
+    struct driver d;
+    driver_start(&d, LAB, DRIVER, 60);
+    driver_send(&d, "storm %d %d %d", PRODUCERS, CONSUMERS, PER_PRODUCER);
+    char *line = driver_expect(&d, "storm ", 50);
+    if (line == NULL)
+        no_report(&d, "storm", "a crash, or a queue that deadlocks under contention");
+    cr_assert(strstr(line, "stuck") == NULL,
+              "4 producers and 6 consumers: a thread had not finished after 20 s (a lost "
+              "wake-up, an item lost, or a consumer that never got its end mark)");
+    int put_errors = -1, left = -1;
+    sscanf(line, "storm put-errors %d left %d", &put_errors, &left);
+    cr_assert_eq(put_errors, 0, "queue_put failed %d time(s): expected 0 every time", put_errors);
+    cr_assert_eq(left, 0,
+                 "expected the queue empty at the end, but queue_try_get found an "
+                 "item");
+    free(line);
+
+    unsigned char(*seen)[PER_PRODUCER] = calloc(PRODUCERS, sizeof *seen);
+    cr_assert_not_null(seen);
+    for (int c = 0; c < CONSUMERS; c++) {
+        char prefix[32];
+        snprintf(prefix, sizeof prefix, "consumer %d", c);
+        line = driver_expect(&d, prefix, 10);
+        if (line == NULL)
+            no_report(&d, prefix, "the driver ended early");
+        long last[PRODUCERS];
+        for (int i = 0; i < PRODUCERS; i++)
+            last[i] = -1;
+        for (char *word = strtok(line + strlen(prefix), " "); word; word = strtok(NULL, " ")) {
+            uint64_t v = strtoull(word, NULL, 16);
+            uint64_t who = v >> 32, seq = v & 0xffffffffu;
+            cr_assert(who < PRODUCERS && seq < PER_PRODUCER,
+                      "consumer %d received %" PRIx64 ", which no producer put: does "
+                      "queue_get check again, in a loop, that the queue is not empty after "
+                      "it wakes up?",
+                      c, v);
+            /* One producer's items leave a FIFO queue in order: each consumer sees
+             * them in increasing order. */
+            cr_assert((long)seq > last[who],
+                      "consumer %d received item %" PRIu64 " of producer %" PRIu64 " after "
+                      "item %ld: the queue must be first in, first out",
+                      c, seq, who, last[who]);
+            last[who] = (long)seq;
+            cr_assert(seen[who][seq] == 0,
+                      "item %" PRIu64 " of producer %" PRIu64 " was received twice, expected once",
+                      seq, who);
+            seen[who][seq] = 1;
+        }
+        free(line);
     }
-    for (int i = 0; i < PRODUCERS; i++)
-        join_within(prod[i], 20, "producers putting items");
-    cr_assert_eq(atomic_load(&t->bad), 0, "queue_put failed %d time(s): expected 0 every time",
-                 atomic_load(&t->bad));
-    for (int i = 0; i < CONSUMERS; i++) {
-        uint64_t end = END_MARK;
-        cr_assert(queue_put(&t->q, &end) == 0);
-    }
-    for (int i = 0; i < CONSUMERS; i++)
-        join_within(cons[i], 20, "consumers getting every item, then an end mark each");
-    cr_assert_eq(atomic_load(&t->bad), 0,
-                 "consumers received %d item(s) that no producer put (or a put failed): "
-                 "does queue_get check again, in a loop, that the queue is not empty after "
-                 "it wakes up?",
-                 atomic_load(&t->bad));
     for (int who = 0; who < PRODUCERS; who++)
         for (int seq = 0; seq < PER_PRODUCER; seq++)
-            cr_assert_eq(atomic_load(&t->seen[who][seq]), 1,
-                         "item %d of producer %d was received %u times, expected once", seq, who,
-                         atomic_load(&t->seen[who][seq]));
-    cr_assert_eq(atomic_load(&t->out_of_order), 0,
-                 "a consumer received a producer's items out of order %d time(s): the queue "
-                 "must be first in, first out",
-                 atomic_load(&t->out_of_order));
-    cr_assert(!queue_try_get(&t->q, &(uint64_t){0}), "expected the queue empty at the end");
-    queue_destroy(&t->q);
-    free(t);
+            cr_assert(seen[who][seq] == 1,
+                      "item %d of producer %d was never received: an item lost (a put that "
+                      "overwrote another, or a getter that took one twice?)",
+                      seq, who);
+    free(seen);
+    struct run_result r;
+    driver_finish(&d, &r);
+    run_result_free(&r);
 }

@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -65,6 +66,40 @@ static char **build_env(const char *const *extra)
     return env;
 }
 
+/* Who runs the code under test. Under the grader as root the test itself (this process:
+ * it holds no student code) stays root, and every program or driver it starts runs as
+ * the student's sandbox uid, CONCLAB_STUDENT_UID, capped at CONCLAB_STUDENT_NPROC tasks:
+ * that uid can then neither read this process's environment or files, nor signal or
+ * trace it, nor forge its verdict. Read before fork(): getenv is not async-signal-safe. */
+static struct {
+    bool drop;
+    uid_t uid;
+    rlim_t nproc;
+} student;
+
+void harness_prepare_student(void)
+{
+    const char *uid = getenv("CONCLAB_STUDENT_UID");
+    const char *nproc = getenv("CONCLAB_STUDENT_NPROC");
+    student.drop = uid != NULL && *uid != '\0' && geteuid() == 0;
+    student.uid = student.drop ? (uid_t)strtoul(uid, NULL, 10) : 0;
+    student.nproc = nproc != NULL && *nproc != '\0' ? (rlim_t)strtoul(nproc, NULL, 10) : 512;
+}
+
+void harness_become_student(void)
+{
+    if (!student.drop)
+        return;
+    struct rlimit tasks = {student.nproc, student.nproc};
+    if (setrlimit(RLIMIT_NPROC, &tasks) < 0 || setgroups(0, NULL) < 0 ||
+        setgid((gid_t)student.uid) < 0 || setuid(student.uid) < 0 || getuid() == 0) {
+        static const char msg[] = "harness: cannot switch to the student's uid\n";
+        ssize_t ignored = write(STDERR_FILENO, msg, sizeof msg - 1);
+        (void)ignored;
+        _exit(126);
+    }
+}
+
 /* In the child, between fork() and exec(): async-signal-safe calls only. */
 static void exec_child(const struct run_spec *spec, char **env, int in_fd, int out_fd, int err_fd,
                        rlim_t cpu_s)
@@ -82,8 +117,8 @@ static void exec_child(const struct run_spec *spec, char **env, int in_fd, int o
     struct rlimit file_cap = {HARNESS_OUTPUT_CAP, HARNESS_OUTPUT_CAP};
     setrlimit(RLIMIT_FSIZE, &file_cap);
     /* A backstop if the wall-clock kill never comes: no more CPU than every core busy
-     * for the whole timeout. (Processes and threads are capped by the grader, which
-     * runs the test binary under RLIMIT_NPROC as an unprivileged uid.) */
+     * for the whole timeout. (Processes and threads are capped by RLIMIT_NPROC: the
+     * student's uid's, set in harness_become_student, or the grader's when not root.) */
     struct rlimit cpu_cap = {cpu_s, cpu_s + 2};
     struct rlimit current;
     if (getrlimit(RLIMIT_CPU, &current) == 0 && current.rlim_max != RLIM_INFINITY) {
@@ -101,6 +136,7 @@ static void exec_child(const struct run_spec *spec, char **env, int in_fd, int o
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
 
+    harness_become_student();
     if (spec->before_exec != NULL)
         spec->before_exec();
     execve(spec->argv[0], (char *const *)spec->argv, env);
@@ -112,15 +148,25 @@ static void exec_child(const struct run_spec *spec, char **env, int in_fd, int o
 
 bool run_start(const struct run_spec *spec, struct run_handle *handle)
 {
-    *handle = (struct run_handle){.pid = -1, .out_fd = -1, .err_fd = -1, .pidfd = -1};
+    *handle = (struct run_handle){.pid = -1, .out_fd = -1, .err_fd = -1, .pidfd = -1,
+                                  .in_fd = -1};
     handle->timeout_s = spec->timeout_s > 0 ? spec->timeout_s : 10.0;
 
     /* Orphans of the program are re-parented to us, so leftovers can be counted. */
     if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
         return false;
 
-    int in_fd = spec->stdin_text ? make_memfd("stdin", spec->stdin_text)
+    int in_fd = -1;
+    if (spec->stdin_pipe) {
+        int ends[2];
+        if (pipe2(ends, O_CLOEXEC) < 0)
+            return false;
+        in_fd = ends[0];
+        handle->in_fd = ends[1];
+    } else {
+        in_fd = spec->stdin_text ? make_memfd("stdin", spec->stdin_text)
                                  : open("/dev/null", O_RDONLY | O_CLOEXEC);
+    }
     handle->out_fd = make_memfd("stdout", NULL);
     handle->err_fd = make_memfd("stderr", NULL);
     char **env = build_env(spec->env);
@@ -128,6 +174,7 @@ bool run_start(const struct run_spec *spec, struct run_handle *handle)
         goto fail;
 
     rlim_t cpu_s = (rlim_t)(handle->timeout_s * online_cpus()) + 2;
+    harness_prepare_student();
     fflush(NULL); /* or buffered test output would be written twice */
     handle->start_ns = now_ns();
     pid_t pid = fork();
@@ -235,9 +282,39 @@ static int collect_leftovers(void)
     return leftovers;
 }
 
+bool run_send(struct run_handle *handle, const char *text)
+{
+    /* A program that has ended must fail the test, not kill it with SIGPIPE. */
+    signal(SIGPIPE, SIG_IGN);
+    size_t len = strlen(text), done = 0;
+    while (handle->in_fd >= 0 && done < len) {
+        ssize_t n = write(handle->in_fd, text + done, len - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return false;
+        done += (size_t)n;
+    }
+    return handle->in_fd >= 0;
+}
+
+void run_close_stdin(struct run_handle *handle)
+{
+    if (handle->in_fd >= 0)
+        close(handle->in_fd);
+    handle->in_fd = -1;
+}
+
+char *run_output_so_far(struct run_handle *handle)
+{
+    size_t len;
+    return read_capped(handle->out_fd, &len);
+}
+
 void run_finish(struct run_handle *handle, struct run_result *result)
 {
     *result = (struct run_result){0};
+    run_close_stdin(handle);
     long long deadline = handle->start_ns + (long long)(handle->timeout_s * 1e9);
     if (!wait_until(handle, deadline)) {
         result->timed_out = true;

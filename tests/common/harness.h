@@ -23,6 +23,7 @@
 struct run_spec {
     const char *const *argv; /* argv[0] is the program's path; NULL-terminated */
     const char *stdin_text;  /* becomes the program's stdin; NULL means /dev/null */
+    bool stdin_pipe;         /* instead: a pipe the test writes with run_send() */
     const char *const *env;  /* extra "NAME=VALUE" entries (NULL-terminated) or NULL */
     double timeout_s;        /* the process group is killed after this; 0 means 10 s */
     /* Called in the child just before exec (e.g. to install a seccomp filter). It must
@@ -50,6 +51,7 @@ struct run_result {
 struct run_handle {
     pid_t pid;
     int out_fd, err_fd, pidfd;
+    int in_fd; /* the write end of the program's stdin with stdin_pipe, else -1 */
     long long start_ns;
     double timeout_s;
 };
@@ -63,9 +65,25 @@ bool run_start(const struct run_spec *spec, struct run_handle *handle);
 void run_finish(struct run_handle *handle, struct run_result *result);
 void run_result_free(struct run_result *result);
 
+/* With stdin_pipe: writes text to the program's stdin. False if it could not (the
+ * program closed its stdin or ended). run_close_stdin() sends end of file. */
+bool run_send(struct run_handle *handle, const char *text);
+void run_close_stdin(struct run_handle *handle);
+
+/* What the program has written to stdout so far (NUL-terminated; the caller frees it). */
+char *run_output_so_far(struct run_handle *handle);
+
 /* Waits until the program has written `needle` to stdout, or has ended, or timeout_s
  * has passed. Returns true if the text appeared. */
 bool run_wait_for_output(struct run_handle *handle, const char *needle, double timeout_s);
+
+/* For a child a test forks itself (run_start does this for its programs): call
+ * harness_prepare_student() before fork() and harness_become_student() in the child
+ * before exec(). Under the grader as root, the child then runs as the student's sandbox
+ * uid (CONCLAB_STUDENT_UID); elsewhere they do nothing. The second is async-signal-safe
+ * and ends the child with status 126 if the switch fails. */
+void harness_prepare_student(void);
+void harness_become_student(void);
 
 /* The path of a lab program in the build under test: $CONCLAB_BIN/<lab>/<program>
  * (CONCLAB_BIN defaults to the build this test binary sits in, so a test binary run by
