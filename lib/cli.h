@@ -5,12 +5,14 @@
  * 128+n killed by signal n. Every program answers --help (usage on stdout, exit 0)
  * and --version, and rejects bad input with one clear line on stderr and status 2.
  *
- * The cli_parse_* functions are pure and thread-safe. The cli_*_option, cli_usage_error,
+ * The cli_parse_* functions are pure and thread-safe, and return 0 or a negative errno
+ * value like every library function of the kit. The cli_*_option, cli_usage_error,
  * cli_help and cli_version functions are for main() only: they print and exit.
  */
 #ifndef CONCLAB_CLI_H
 #define CONCLAB_CLI_H
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdnoreturn.h>
 
@@ -19,25 +21,28 @@
 #define EXIT_USAGE       2
 #define EXIT_UNSUPPORTED 77
 
-/* Why a number did not parse; 0 means it did. */
+/* Why a number did not parse: 0 means it did, and each reason is its own negative errno
+ * value, so that the result follows the kit's convention and strerror() still makes sense. */
 enum cli_parse_error {
     CLI_PARSE_OK = 0,
-    CLI_PARSE_EMPTY,
-    CLI_PARSE_NOT_A_NUMBER,
-    CLI_PARSE_NEGATIVE,
-    CLI_PARSE_TOO_LARGE,
-    CLI_PARSE_OUT_OF_RANGE,
+    CLI_PARSE_EMPTY = -ENODATA,       /* NULL or "" */
+    CLI_PARSE_NOT_A_NUMBER = -EINVAL, /* blanks, a '+', hex, trailing garbage, ... */
+    CLI_PARSE_NEGATIVE = -EDOM,       /* a minus sign where only [min, max] >= 0 is allowed */
+    CLI_PARSE_TOO_LARGE = -EOVERFLOW, /* beyond what the type holds */
+    CLI_PARSE_OUT_OF_RANGE = -ERANGE, /* a number, but not in [min, max] */
 };
 
 /* Parses all of `text` as a decimal number in [min, max] into *out. No sign, blanks,
- * hex or trailing garbage. Returns an enum cli_parse_error; *out is set only on success. */
+ * hex or trailing garbage. Returns 0 (CLI_PARSE_OK) or a negative enum cli_parse_error
+ * saying why; *out is set only on success. */
 int cli_parse_u64(const char *text, uint64_t min, uint64_t max, uint64_t *out);
 int cli_parse_long(const char *text, long min, long max, long *out);
 
 /* The same for a finite decimal like "0.5" or "3". */
 int cli_parse_double(const char *text, double min, double max, double *out);
 
-/* A phrase that completes "'<text>' ...", e.g. "is not a whole number". */
+/* A phrase that completes "'<text>' ...", e.g. "is not a whole number", for a result of
+ * the cli_parse_* functions. The string is static. */
 const char *cli_parse_problem(int error);
 
 /* Parse the value of `option` (e.g. "--threads") or exit 2 with a message such as
@@ -55,7 +60,7 @@ noreturn void cli_help(const char *usage);
 /* Prints "<program> (conclab) <version>" and exits 0. */
 noreturn void cli_version(void);
 
-/* The program's name as invoked, without its directory (for messages). */
+/* The program's name as invoked, without its directory (for messages). Static string. */
 const char *cli_program_name(void);
 
 #endif

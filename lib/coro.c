@@ -98,11 +98,11 @@ static void trampoline(void)
 
 /* Sets co->context to start trampoline() on co's stack. In a function of its own:
  * getcontext() "returns twice" as far as the compiler knows, which must not touch the
- * locals of coro_create(). Returns 0, or -1 with errno set. */
+ * locals of coro_create(). Returns 0 or -errno. */
 static int prepare_context(struct coro *co)
 {
     if (getcontext(&co->context) < 0)
-        return -1;
+        return -errno;
     co->context.uc_stack.ss_sp = co->stack;
     co->context.uc_stack.ss_size = co->stack_size;
     co->context.uc_link = NULL; /* the trampoline never returns */
@@ -133,20 +133,15 @@ struct coro *coro_create(coro_fn fn, void *arg, size_t stack_size)
         return NULL;
     }
     /* The lowest page is the guard: stacks grow down, into it. */
-    if (mprotect(co->mapping, (size_t)page, PROT_NONE) < 0) {
-        munmap(co->mapping, co->mapping_size);
-        free(co);
-        errno = ENOMEM;
-        return NULL;
-    }
+    int err = mprotect(co->mapping, (size_t)page, PROT_NONE) < 0 ? -ENOMEM : 0;
     co->stack = (char *)co->mapping + page;
     co->stack_size = stack_size;
-
-    if (prepare_context(co) < 0) {
-        int saved = errno;
+    if (err == 0)
+        err = prepare_context(co);
+    if (err < 0) {
         munmap(co->mapping, co->mapping_size);
         free(co);
-        errno = saved;
+        errno = -err;
         return NULL;
     }
 #ifdef CORO_TSAN
@@ -198,11 +193,6 @@ void coro_yield(void)
 bool coro_finished(const struct coro *co)
 {
     return co->finished;
-}
-
-struct coro *coro_current(void)
-{
-    return running;
 }
 
 void coro_destroy(struct coro *co)

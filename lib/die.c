@@ -29,6 +29,15 @@ noreturn void die_error(const char *call, int error)
     die("%s: %s", call, strerror(error < 0 ? -error : error));
 }
 
+void die_on_bug(const char *call, int error)
+{
+    if (error == 0)
+        return;
+    fprintf(stderr, "%s: %s: %s (a bug: this call cannot fail in a correct program)\n",
+            cli_program_name(), call, strerror(error < 0 ? -error : error));
+    abort();
+}
+
 void warn(const char *format, ...)
 {
     va_list args;

@@ -102,7 +102,8 @@ int numlist_read(struct numlist *list, FILE *in, const char *name, char *err, si
     return result;
 }
 
-int numlist_read_path(struct numlist *list, const char *path, char *err, size_t err_size)
+/* Opens `path` ("-" means standard input) and reads it as numlist_read() does. */
+static int read_path(struct numlist *list, const char *path, char *err, size_t err_size)
 {
     *list = (struct numlist){0};
     if (strcmp(path, "-") == 0)
@@ -134,7 +135,7 @@ void numlist_from_options(struct numlist *list, const char *path, const char *fi
     int result;
     if (path != NULL) {
         char err[256];
-        result = numlist_read_path(list, path, err, sizeof err);
+        result = read_path(list, path, err, sizeof err);
         if (result == -ENOMEM)
             die("%s", err);
         if (result < 0) {

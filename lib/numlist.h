@@ -4,7 +4,8 @@
  * The programs of lab 03 and lab 04 take the same inputs: the chapter's 20 numbers
  * by default, `--numbers FILE` (one number per line, "-" for standard input) or
  * `--range A B`. This module reads them and explains bad input precisely.
- * Not thread-safe per list; distinct lists are independent.
+ * Functions return 0 or a negative errno value; the values are the list's (free them with
+ * numlist_free()). Not thread-safe per list; distinct lists are independent.
  */
 #ifndef CONCLAB_NUMLIST_H
 #define CONCLAB_NUMLIST_H
@@ -29,13 +30,11 @@ int numlist_default(struct numlist *list);
 int numlist_range(struct numlist *list, uint64_t first, uint64_t last);
 
 /* Reads one decimal number per line from `in` (surrounding blanks allowed, no blank or
- * other lines). On error returns a negative errno and writes a message naming the line
- * into `err` (`err_size` bytes), e.g. "line 3: 'x12' is not a whole number"; an empty
- * input is an error too. `name` is only used in messages. */
+ * other lines). Returns 0, or a negative errno (-EINVAL bad line, -E2BIG too many,
+ * -ENODATA empty input, -ENOMEM, or the read error) with a message naming the line in
+ * `err` (`err_size` bytes), e.g. "input: line 3: 'x12' is not a whole number". `name` is
+ * only used in messages. On error the list is left empty. */
 int numlist_read(struct numlist *list, FILE *in, const char *name, char *err, size_t err_size);
-
-/* Opens `path` ("-" means standard input) and reads it as numlist_read() does. */
-int numlist_read_path(struct numlist *list, const char *path, char *err, size_t err_size);
 
 /* Releases the values; the list is then empty and may be reused. */
 void numlist_free(struct numlist *list);

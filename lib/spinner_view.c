@@ -4,11 +4,6 @@
 #include <string.h>
 #include <unistd.h>
 
-char spinner_view_frame(unsigned long i)
-{
-    return SPINNER_VIEW_FRAMES[i % SPINNER_VIEW_FRAME_COUNT];
-}
-
 /* Writes all of buf, resuming after short writes and signal interruptions. */
 static int write_all(int fd, const char *buf, size_t len)
 {
@@ -34,7 +29,7 @@ int spinner_view_draw(int fd, unsigned long i, const char *message)
     /* One write per frame, so a frame never appears half drawn. */
     char line[SPINNER_VIEW_MAX_MESSAGE + 3];
     line[0] = '\r';
-    line[1] = spinner_view_frame(i);
+    line[1] = SPINNER_VIEW_FRAMES[i % SPINNER_VIEW_FRAME_COUNT];
     line[2] = ' ';
     memcpy(line + 3, message, len);
     return write_all(fd, line, len + 3);

@@ -18,11 +18,8 @@
 #define SPINNER_VIEW_MESSAGE     "thinking!"
 #define SPINNER_VIEW_MAX_MESSAGE 200
 
-/* The character of frame number `i`; frames repeat every SPINNER_VIEW_FRAME_COUNT. */
-char spinner_view_frame(unsigned long i);
-
-/* Writes "\r<frame i> <message>" to fd. Returns 0, or -errno (-EINVAL if the message is
- * longer than SPINNER_VIEW_MAX_MESSAGE). */
+/* Writes "\r<frame i> <message>" to fd, frame i being SPINNER_VIEW_FRAMES[i % 4]. Returns
+ * 0, or -errno (-EINVAL if the message is longer than SPINNER_VIEW_MAX_MESSAGE). */
 int spinner_view_draw(int fd, unsigned long i, const char *message);
 
 /* Writes "\r", blanks over a frame of `message`, and "\r". Returns 0 or -errno. */

@@ -5,14 +5,14 @@
 #include <errno.h>
 #include <stdlib.h>
 
-/* TODO(lab 01, part A): implement the event declared in event.h with its mutex,
- * condition variable and flag. What to get right, and why it matters:
- *   - timeouts run on CLOCK_MONOTONIC (a condition variable waits on CLOCK_REALTIME
- *     unless told otherwise; lib/clock.h has the deadline helper);
- *   - event_wait() must survive spurious wake-ups and keep one deadline for the whole
- *     wait;
- *   - event_set() must release every waiter, not just one.
- * The stubs below compile and return quickly, but wrongly. */
+/* TODO(lab 01, part A): implement the event of event.h with its mutex, condition
+ * variable and flag, so that:
+ *   - a timeout is measured on CLOCK_MONOTONIC, which setting the wall clock cannot move;
+ *   - a wake-up that event_set() did not cause neither ends a wait nor stretches it;
+ *   - event_set() releases every waiter, not just one.
+ * Concept: a condition variable is waited on for a condition, which only the flag,
+ * read under the mutex, can tell. The stubs below compile and return quickly, but
+ * wrongly. */
 
 int event_init(struct event *ev)
 {

@@ -6,10 +6,11 @@
  * change of the wall clock cannot stretch or cut a timeout) and a flag.
  *
  * All functions are thread-safe, none is async-signal-safe. The struct is the
- * caller's memory; event_destroy() releases what event_init() created.
+ * caller's memory; event_destroy() releases what event_init() created. Only event_init()
+ * can fail; in the others a failing pthread call is a bug, and they abort (die_on_bug()).
  */
-#ifndef SPINNER_EVENT_H
-#define SPINNER_EVENT_H
+#ifndef CONCLAB_EVENT_H
+#define CONCLAB_EVENT_H
 
 #include <pthread.h>
 #include <stdbool.h>
@@ -21,7 +22,8 @@ struct event {
     bool is_set;           /* protected by mutex */
 };
 
-/* Initializes an unset event. Returns 0 or a positive error number (pthreads style). */
+/* Initializes an unset event. Returns 0, or the negative errno of the pthread call that
+ * failed (pthreads return it positive: negate it); then there is nothing to destroy. */
 int event_init(struct event *ev);
 
 /* Releases the mutex and the condition variable. No thread may be waiting. */

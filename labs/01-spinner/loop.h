@@ -15,8 +15,8 @@
  * Not thread-safe: a loop and its tasks belong to the thread that runs loop_run().
  * Functions that wait must be called from inside a task; they return -EINVAL otherwise.
  */
-#ifndef SPINNER_LOOP_H
-#define SPINNER_LOOP_H
+#ifndef CONCLAB_LOOP_H
+#define CONCLAB_LOOP_H
 
 #include <stdbool.h>
 #include <stdint.h>

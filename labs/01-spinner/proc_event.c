@@ -7,11 +7,11 @@
 #include <poll.h>
 #include <unistd.h>
 
-/* TODO(lab 01, part B): implement the process-shared event of proc_event.h: a pipe
- * whose write end, held only by the setter, is closed to set the event. Practise:
- * which process holds which end after fork() (a forgotten end means the event is never
- * seen), waiting with a timeout for a file descriptor to become readable, signals that
- * interrupt a wait (EINTR), and reporting errors as -errno.
+/* TODO(lab 01, part B): implement the event of proc_event.h: a pipe whose write end,
+ * held only by the setter, is closed to set the event. A wait ends when the read end
+ * reports end of file or the timeout has passed, whatever signals arrive meanwhile.
+ * Report errors as -errno. Concept: an event shared across fork(), and which process
+ * holds which end (a forgotten end means the event is never seen).
  * If you prefer another mechanism (see the README), keep the header's functions and
  * change what the struct holds. The stubs below compile but do nothing. */
 

@@ -11,8 +11,8 @@
  *
  * For main() only: bad input prints one line and exits 2; --help and --version exit 0.
  */
-#ifndef SPINNER_CLI_H
-#define SPINNER_CLI_H
+#ifndef CONCLAB_SPINNER_CLI_H
+#define CONCLAB_SPINNER_CLI_H
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -38,18 +38,15 @@ static const char usage[] =
     "\n"
     "Exit status: 0 ok, 1 failure, 2 bad usage, 130 interrupted (Ctrl-C).\n";
 
-/* The child's whole life: draw, wait up to a frame for the event, repeat; clear; leave.
- * It leaves with _exit(): exit() would run the parent's atexit handlers and flush a
- * copy of the parent's stdio buffers. */
-/* (The attribute only silences "unused" until main() calls spin(): then drop it.) */
-__attribute__((unused)) static _Noreturn void spin(struct proc_event *done, const char *message)
+/* The child's whole life: draw, wait up to a frame for the event, repeat; then clear
+ * the line. Returns the child's exit status: 0 if all went well, else 1. */
+static int spin(struct proc_event *done, const char *message)
 {
-    /* TODO(lab 01, part B): the child's life. Draw frames (lib/spinner_view.h), waiting
-     * up to one frame on `done` between them; once it is set, clear the line, close
-     * what you hold, and leave with a status that says whether all went well. Practise:
-     * how a forked child ends without running the parent's exit-time code. */
-    (void)done, (void)message;
-    _exit(1);
+    /* TODO(lab 01, part B): draw frames (lib/spinner_view.h), waiting up to one frame on
+     * `done` between them; once it is set, clear the line and close what the child
+     * holds. Concept: one event as the spinner's clock and as its stop signal. The
+     * stub draws nothing. */
+    return 0;
 }
 
 /* Sleeps `seconds`, unless one of `stop` arrives first. Returns the signal, or 0. */
@@ -97,10 +94,10 @@ int main(int argc, char *argv[])
     sigemptyset(&stop);
     sigaddset(&stop, SIGINT);
     sigaddset(&stop, SIGTERM);
-    /* TODO(lab 01, part B): decide how a Ctrl-C reaches slow() without killing the
-     * parent before it has stopped and reaped its child. sigtimedwait() only takes
-     * signals that are blocked; think about which process inherits what from fork(),
-     * and when to block. */
+    /* TODO(lab 01, part B): make a Ctrl-C reach slow() instead of killing the parent
+     * before it has stopped and reaped its child (sigtimedwait() only takes signals that
+     * are blocked), and think about what the child inherits. Concept: a blocked signal
+     * stays pending until it is taken. */
 
     struct proc_event done;
     int ret = proc_event_init(&done);
@@ -113,9 +110,12 @@ int main(int argc, char *argv[])
     if (fflush(stdout) != 0)
         die_errno("stdout");
 
-    /* TODO(lab 01, part B): start the spinner in a child process running spin(), with
-     * each process keeping only its end of the event. Practise: fork() and what the
-     * child gets a copy of (think of stdout's buffer, above). */
+    /* TODO(lab 01, part B): run spin() in a child process, each process keeping only its
+     * end of the event, and end the child with spin()'s status without running the
+     * parent's exit-time code. Concept: fork(), what the child gets a copy of (think of
+     * stdout's buffer, above), and _exit(). The stub calls spin() in this process. */
+    if (spin(&done, SPINNER_VIEW_MESSAGE) != 0)
+        die("the spinner failed");
 
     struct spinner_prime_check check = {0};
     int sig = slow(&opts, &stop, &check);
@@ -123,10 +123,11 @@ int main(int argc, char *argv[])
     /* TODO(lab 01, part B): tell the child to stop, then wait for it and look at how it
      * ended, so that no zombie is left and no fd leaks. If slow() was cut short by a
      * signal (sig != 0), clean up the same way, then end as that signal would have
-     * ended us (exit status 128 + sig for the shell). Practise: waitpid() and EINTR,
-     * exit statuses, re-raising a signal. */
-    (void)sig;
+     * ended us, so that the shell sees it. Concept: reaping a child, exit statuses, and
+     * re-raising a signal. */
     proc_event_close(&done);
+    if (sig != 0)
+        die("stopped by signal %d", sig); /* wrong: the status must say which signal */
 
     spinner_report_prime(&check);
     printf("Answer: %d\n", SPINNER_ANSWER);

@@ -77,7 +77,7 @@ static int supervisor(const struct spinner_options *opts, struct spinner_prime_c
 {
     struct spinner sp = {.name = "Thread-1", .message = SPINNER_VIEW_MESSAGE};
     int err = event_init(&sp.done);
-    if (err != 0)
+    if (err < 0)
         die_error("event_init", err);
 
     /* Like Python's repr of a Thread that has not started yet. */

@@ -19,6 +19,11 @@
  * called from any number of threads at once; gil_init and gil_destroy may not (call them
  * before the threads start and after they have been joined). A thread must not acquire
  * the GIL it already holds, nor release one it does not hold.
+ *
+ * Errors: gil_init and gil_parse_mode return 0 or a negative errno value. The others
+ * cannot fail: a pthread call that fails on a valid GIL is a bug, and they abort
+ * (die_on_bug() in lib/die.h). gil.c takes and releases the GIL; gil_base.c (given) does
+ * the rest.
  */
 #ifndef CONCLAB_GIL_H
 #define CONCLAB_GIL_H
@@ -80,8 +85,7 @@ void gil_destroy(struct gil *gil);
 void gil_set_check_interval(struct gil *gil, uint64_t ticks);
 
 /* Blocks until the calling thread holds the GIL. New GIL: if a whole interval passes
- * with no switch, raises the drop request. Never fails (a failing pthread call on a
- * valid GIL is a bug: it aborts with a message). */
+ * with no switch, raises the drop request. */
 void gil_acquire(struct gil *gil);
 
 /* Gives the GIL up and wakes a waiter. New GIL: if a drop request is pending, returns

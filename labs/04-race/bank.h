@@ -4,7 +4,8 @@
  *
  * A transfer holds the locks of both accounts, so that no other thread ever sees the
  * money in neither account or in both. All functions except bank_open() and
- * bank_close() are thread-safe.
+ * bank_close() are thread-safe. Only bank_open() can fail; in the others a failing
+ * pthread call is a bug, and they abort (die_on_bug() in lib/die.h).
  */
 #ifndef CONCLAB_BANK_H
 #define CONCLAB_BANK_H
@@ -17,7 +18,8 @@ struct account {
     unsigned id;  /* fixed by bank_open(): the account's index in its bank */
 };
 
-/* Opens account number `id` with `balance`. Returns 0 or a positive errno. */
+/* Opens account number `id` with `balance`. Returns 0, or the negative errno of
+ * pthread_mutex_init(). */
 int bank_open(struct account *account, unsigned id, long balance);
 
 /* Releases the account's lock. No thread may be using it. */

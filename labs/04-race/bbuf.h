@@ -3,7 +3,8 @@
  *
  * bbuf_put() blocks while the buffer is full; bbuf_take() blocks while it is empty.
  * Items come out in the order they went in. All functions except bbuf_init() and
- * bbuf_destroy() are thread-safe.
+ * bbuf_destroy() are thread-safe. Only bbuf_init() can fail; in the others a failing
+ * pthread call is a bug, and they abort (die_on_bug() in lib/die.h).
  */
 #ifndef CONCLAB_BBUF_H
 #define CONCLAB_BBUF_H
@@ -21,8 +22,9 @@ struct bbuf {
     size_t count;             /* items held, 0 to capacity; protected by lock */
 };
 
-/* Makes an empty buffer of `capacity` (> 0) slots. Returns 0, or a positive errno
- * (EINVAL for a capacity of 0, ENOMEM, or what pthreads returned). */
+/* Makes an empty buffer of `capacity` (> 0) slots. Returns 0, or a negative errno
+ * (-EINVAL for a capacity of 0, -ENOMEM, or what a pthread call returned, negated). The
+ * slots are the buffer's: bbuf_destroy() frees them. */
 int bbuf_init(struct bbuf *buf, size_t capacity);
 
 /* Frees the slots. No thread may be using the buffer. */

@@ -160,7 +160,7 @@ int main(int argc, char *argv[])
 
     static struct shared shared;
     int error = bbuf_init(&shared.buf, (size_t)capacity);
-    if (error != 0)
+    if (error < 0)
         die_error("bbuf_init", error);
     shared.items_per_producer = items;
     shared.total = producers * items;

@@ -30,7 +30,7 @@
 
 /* The shared count. It lives in a MAP_SHARED page so that forked workers share it. */
 struct tally {
-    long primes; /* TODO(lab 04, part B): shared by every worker, protected by nothing */
+    long primes; /* TODO(lab 04, part B): shared by every worker, protected by nothing yet */
 };
 
 /* What one worker does: the numbers at indexes first to end - 1. */
@@ -65,7 +65,7 @@ static void tally_add_one(struct tally *tally)
     /* TODO(lab 04, part B): two workers can both read the same value here and both
      * write back the same sum: one prime is lost. Make the update safe with threads
      * and with --procs, without making the workers take turns at the primality
-     * checks. (Concepts: critical section, lost update.) */
+     * checks. Concepts: critical section, lost update. */
     long seen = tally->primes;
     delay_at("window");
     tally->primes = seen + 1;

@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "clock.h"
+#include "die.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -29,7 +30,8 @@ static int find(const char *point)
     return -1;
 }
 
-int delay_set(const char *spec, const char *const points[])
+/* Records the pause of "name=MICROSECONDS" if name is in `points`. Returns 0 or -EINVAL. */
+static int delay_set(const char *spec, const char *const points[])
 {
     const char *equals = strchr(spec, '=');
     if (equals == NULL || equals == spec || (size_t)(equals - spec) >= DELAY_MAX_NAME)
@@ -59,17 +61,11 @@ int delay_set(const char *spec, const char *const points[])
     return 0;
 }
 
-int64_t delay_us(const char *point)
-{
-    int slot = find(point);
-    return slot < 0 ? 0 : table[slot].us;
-}
-
 void delay_at(const char *point)
 {
-    int64_t us = delay_us(point);
-    if (us > 0)
-        (void)clock_sleep_ns(us * CLOCK_NS_PER_US); /* only fails for a bad argument */
+    int slot = find(point);
+    if (slot >= 0 && table[slot].us > 0)
+        die_on_bug("clock_nanosleep", clock_sleep_ns(table[slot].us * CLOCK_NS_PER_US));
 }
 
 void delay_option(const char *spec, const char *const points[])

@@ -13,24 +13,16 @@
 #ifndef CONCLAB_DELAY_H
 #define CONCLAB_DELAY_H
 
-#include <stdint.h>
-
 /* The longest pause one point may ask for: 10 s. */
 #define DELAY_MAX_US 10000000LL
 
-/* Parses "name=MICROSECONDS" and records the pause for that point. `points` lists the
- * names the program knows (NULL-terminated). Returns 0, or -EINVAL if the name is not
- * in `points` or the number is not a whole number in [0, DELAY_MAX_US]. Not
- * thread-safe: call it from main() before any thread or child is started. */
-int delay_set(const char *spec, const char *const points[]);
-
-/* Pauses as long as was asked for `point` (not at all if nothing was). */
+/* Pauses as long as was asked for `point` (not at all if nothing was). Cannot fail. */
 void delay_at(const char *point);
 
-/* The pause asked for `point`, in microseconds (0 if none). */
-int64_t delay_us(const char *point);
-
-/* For main() only: delay_set() or exit 2 with a message that lists the known points. */
+/* For main() only: parses the value of --delay, "name=MICROSECONDS", and records the
+ * pause for that point. `points` lists the names the program knows (NULL-terminated).
+ * An unknown name, or a number not in [0, DELAY_MAX_US], exits 2 with a message that
+ * lists the known points. Not thread-safe: call it before any thread or child starts. */
 void delay_option(const char *spec, const char *const points[]);
 
 #endif

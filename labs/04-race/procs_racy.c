@@ -16,9 +16,9 @@
 #include "die.h"
 #include "numlist.h"
 #include "primes.h"
+#include "record.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdbool.h>
@@ -32,14 +32,8 @@
 
 #define MAX_PROCS 256
 
-/* One job on the job pipe. Both records are smaller than PIPE_BUF and every write is
- * one whole record, so the kernel never mixes the bytes of two writers, and a read
- * of one record size always gets one whole record. */
-struct job {
-    uint64_t n;
-    uint64_t stop; /* 1: no more jobs, exit (a number may be 0, so 0 can't mean stop) */
-};
-
+/* One result on the result pipe. Like a job (record.h), it is a record: smaller than
+ * PIPE_BUF and sent with one write, so the workers' results never mix. */
 struct result {
     uint64_t n;
     double elapsed;
@@ -62,38 +56,12 @@ static const char usage[] =
     "\n"
     "Exit status: 0 ok, 1 failure, 2 bad usage or input.\n";
 
-/* Writes one whole record. Returns 0 or -errno. */
-static int write_record(int fd, const void *record, size_t size)
-{
-    ssize_t written;
-    do
-        written = write(fd, record, size);
-    while (written < 0 && errno == EINTR);
-    if (written < 0)
-        return -errno;
-    return (size_t)written == size ? 0 : -EIO; /* size < PIPE_BUF: never short */
-}
-
-/* Reads one whole record. Returns 1, 0 at end of file, or -errno. */
-static int read_record(int fd, void *record, size_t size)
-{
-    ssize_t got;
-    do
-        got = read(fd, record, size);
-    while (got < 0 && errno == EINTR);
-    if (got < 0)
-        return -errno;
-    if (got == 0)
-        return 0;
-    return (size_t)got == size ? 1 : -EIO;
-}
-
 /* The body of a worker process: it never returns. */
 static noreturn void worker(int jobs_fd, int results_fd)
 {
     for (;;) {
         struct job job;
-        int got = read_record(jobs_fd, &job, sizeof job);
+        int got = record_read(jobs_fd, &job, sizeof job);
         if (got <= 0)
             _exit(EXIT_FAILURE); /* the parent sends a stop job to each worker */
         if (job.stop)
@@ -102,35 +70,13 @@ static noreturn void worker(int jobs_fd, int results_fd)
         double t0 = clock_seconds();
         struct result r = {.n = job.n, .prime = primes_is_prime(job.n)};
         r.elapsed = clock_seconds() - t0;
-        if (write_record(results_fd, &r, sizeof r) != 0)
+        if (record_write(results_fd, &r, sizeof r) != 0)
             _exit(EXIT_FAILURE);
     }
     /* TODO(lab 04, part A): when a worker leaves this loop, it knows something the
-     * parent needs and cannot see for itself. What is it? (Concept: who can tell that
-     * the work is finished.) */
+     * parent needs and cannot see for itself. What is it? Concept: who can tell that
+     * the work is finished. */
     _exit(EXIT_SUCCESS);
-}
-
-/* Queues every number and one stop job per worker. The pipe is grown first if the
- * jobs would not fit, so that the parent never blocks here. */
-static void queue_jobs(int fd, const struct numlist *numbers, unsigned procs)
-{
-    size_t bytes = (numbers->count + procs) * sizeof(struct job);
-    if (bytes > 65536 && fcntl(fd, F_SETPIPE_SZ, (int)bytes) < 0)
-        die("%zu numbers do not fit in the job pipe (%s): try fewer", numbers->count,
-            strerror(errno));
-    for (size_t i = 0; i < numbers->count; i++) {
-        struct job job = {.n = numbers->values[i]};
-        int error = write_record(fd, &job, sizeof job);
-        if (error != 0)
-            die_error("write jobs", -error);
-    }
-    for (unsigned i = 0; i < procs; i++) {
-        struct job stop = {.stop = 1};
-        int error = write_record(fd, &stop, sizeof stop);
-        if (error != 0)
-            die_error("write jobs", -error);
-    }
 }
 
 /* How many bytes wait unread in the pipe `fd`. */
@@ -149,12 +95,12 @@ static size_t report(int results_fd, int jobs_fd)
     /* TODO(lab 04, part A): "no job left in the pipe" is taken to mean "every result
      * is in". Find the interleavings where it is false, in both directions: results
      * lost, and a wait for a result that never comes. Then stop on a condition that
-     * cannot race. (Concept: a race condition on a check-then-act.) */
+     * cannot race. Concept: a race condition on a check-then-act. */
     while (pipe_bytes(jobs_fd) > 0) {
         struct result r;
-        int got = read_record(results_fd, &r, sizeof r);
+        int got = record_read(results_fd, &r, sizeof r);
         if (got < 0)
-            die_error("read results", -got);
+            die_error("read results", got);
         if (got == 0)
             die("the result pipe closed while the parent waited for one more result: "
                 "every worker had already exited");
@@ -208,7 +154,9 @@ int main(int argc, char *argv[])
     int jobs[2], results[2];
     if (pipe(jobs) < 0 || pipe(results) < 0)
         die_errno("pipe");
-    queue_jobs(jobs[1], &numbers, procs);
+    int ret = record_queue_jobs(jobs[1], &numbers, procs);
+    if (ret < 0)
+        die("cannot queue %zu jobs: %s (try fewer numbers)", numbers.count, strerror(-ret));
     if (close(jobs[1]) < 0)
         die_errno("close");
 

@@ -140,7 +140,7 @@ int main(int argc, char *argv[])
     shared.transfers = transfers;
     for (unsigned i = 0; i < shared.account_count; i++) {
         int error = bank_open(&shared.accounts[i], i, OPENING);
-        if (error != 0)
+        if (error < 0)
             die_error("bank_open", error);
     }
     long expected = OPENING * accounts;

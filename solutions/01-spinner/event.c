@@ -1,16 +1,16 @@
 #include "event.h"
 
 #include "clock.h"
+#include "die.h"
 
 #include <errno.h>
-#include <stdlib.h>
 
 int event_init(struct event *ev)
 {
     ev->is_set = false;
     int err = pthread_mutex_init(&ev->mutex, NULL);
     if (err != 0)
-        return err;
+        return -err; /* pthreads return a positive error number */
 
     /* Timeouts are measured on CLOCK_MONOTONIC, not on the settable wall clock. */
     pthread_condattr_t attr;
@@ -23,7 +23,7 @@ int event_init(struct event *ev)
     }
     if (err != 0)
         pthread_mutex_destroy(&ev->mutex);
-    return err;
+    return -err;
 }
 
 void event_destroy(struct event *ev)
@@ -36,14 +36,12 @@ void event_destroy(struct event *ev)
  * does, memory is corrupt and stopping is the only safe choice. */
 static void lock(struct event *ev)
 {
-    if (pthread_mutex_lock(&ev->mutex) != 0)
-        abort();
+    die_on_bug("pthread_mutex_lock", pthread_mutex_lock(&ev->mutex));
 }
 
 static void unlock(struct event *ev)
 {
-    if (pthread_mutex_unlock(&ev->mutex) != 0)
-        abort();
+    die_on_bug("pthread_mutex_unlock", pthread_mutex_unlock(&ev->mutex));
 }
 
 void event_set(struct event *ev)
@@ -51,7 +49,7 @@ void event_set(struct event *ev)
     lock(ev);
     ev->is_set = true;
     /* Broadcast, not signal: every waiter must see it, not just one. */
-    pthread_cond_broadcast(&ev->cond);
+    die_on_bug("pthread_cond_broadcast", pthread_cond_broadcast(&ev->cond));
     unlock(ev);
 }
 
@@ -75,6 +73,7 @@ bool event_wait(struct event *ev, int64_t timeout_ns)
                                  : pthread_cond_timedwait(&ev->cond, &ev->mutex, &deadline);
         if (err == ETIMEDOUT)
             break;
+        die_on_bug("pthread_cond_wait", err);
     }
     bool set = ev->is_set;
     unlock(ev);

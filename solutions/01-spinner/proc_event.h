@@ -15,8 +15,8 @@
  *
  * Not thread-safe: one thread per process uses it. Functions return 0 or -errno.
  */
-#ifndef SPINNER_PROC_EVENT_H
-#define SPINNER_PROC_EVENT_H
+#ifndef CONCLAB_PROC_EVENT_H
+#define CONCLAB_PROC_EVENT_H
 
 #include <stdint.h>
 
@@ -28,20 +28,23 @@ struct proc_event {
 /* Creates an unset event (both ends close on exec). Returns 0 or -errno. */
 int proc_event_init(struct proc_event *ev);
 
-/* After fork(), in the process that will wait: closes the setter's end. */
+/* After fork(), in the process that will wait: closes the setter's end. Returns 0 or
+ * -errno (the end is closed either way). */
 int proc_event_become_waiter(struct proc_event *ev);
 
-/* After fork(), in the process that will set it: closes the waiters' end. */
+/* After fork(), in the process that will set it: closes the waiters' end. Returns 0 or
+ * -errno (the end is closed either way). */
 int proc_event_become_setter(struct proc_event *ev);
 
-/* Sets the event (closes the write end). Setting it twice is harmless. */
+/* Sets the event (closes the write end). Setting it twice is harmless. Returns 0 or
+ * -errno. */
 int proc_event_set(struct proc_event *ev);
 
 /* Waits until the event is set or timeout_ns has passed (negative: no limit).
  * Returns 1 if set, 0 on timeout, -errno on error. Signals do not cut the wait short. */
 int proc_event_wait(struct proc_event *ev, int64_t timeout_ns);
 
-/* Closes whatever ends are still open. */
+/* Closes whatever ends are still open. Cannot fail: an error of close() is ignored. */
 void proc_event_close(struct proc_event *ev);
 
 #endif

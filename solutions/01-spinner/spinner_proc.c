@@ -38,10 +38,9 @@ static const char usage[] =
     "\n"
     "Exit status: 0 ok, 1 failure, 2 bad usage, 130 interrupted (Ctrl-C).\n";
 
-/* The child's whole life: draw, wait up to a frame for the event, repeat; clear; leave.
- * It leaves with _exit(): exit() would run the parent's atexit handlers and flush a
- * copy of the parent's stdio buffers. */
-static _Noreturn void spin(struct proc_event *done, const char *message)
+/* The child's whole life: draw, wait up to a frame for the event, repeat; then clear
+ * the line. Returns the child's exit status: 0 if all went well, else 1. */
+static int spin(struct proc_event *done, const char *message)
 {
     int status = 0;
     for (unsigned long i = 0;; i++) {
@@ -58,7 +57,7 @@ static _Noreturn void spin(struct proc_event *done, const char *message)
     if (spinner_view_clear(STDOUT_FILENO, message) < 0)
         status = 1;
     proc_event_close(done);
-    _exit(status);
+    return status;
 }
 
 /* Sleeps `seconds`, unless one of `stop` arrives first. Returns the signal, or 0. */
@@ -126,7 +125,9 @@ int main(int argc, char *argv[])
     if (child == 0) {
         if (proc_event_become_waiter(&done) < 0)
             _exit(1);
-        spin(&done, SPINNER_VIEW_MESSAGE);
+        /* _exit(), not exit() or a return from main(): those would run the parent's
+         * atexit handlers and flush a copy of the parent's stdio buffers. */
+        _exit(spin(&done, SPINNER_VIEW_MESSAGE));
     }
 
     if ((ret = proc_event_become_setter(&done)) < 0)

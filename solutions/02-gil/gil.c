@@ -9,98 +9,30 @@
  *   eval breaker: the holder checks the drop request between units of work.
  * The old GIL: acquire waits until unlocked (no timeout), release signals, and every
  * check_interval units the holder releases and immediately re-acquires.
+ *
+ * Setting a GIL up, its counters and its mode names are given in gil_base.c; so is
+ * gil_self(), the calling thread's identity (gil_base.h). A pthread call that fails on a
+ * valid GIL is a bug: stop with die_on_bug() (lib/die.h).
  */
 #include "gil.h"
 
 #include "clock.h"
+#include "die.h"
+#include "gil_base.h"
 
 #include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-/* Each thread's identity: the address of its own copy of this variable. */
-static _Thread_local char gil_thread_tag;
-#define GIL_SELF ((const void *)&gil_thread_tag)
-
-/* A pthread call on a valid, initialised GIL cannot fail; if it does, the program is
- * broken and going on would break mutual exclusion. Stop, as CPython's Py_FatalError. */
-static void gil_check(int error, const char *call)
-{
-    if (error != 0) {
-        fprintf(stderr, "gil: %s: %s\n", call, strerror(error));
-        abort();
-    }
-}
-
-int gil_init(struct gil *gil, enum gil_mode mode, int64_t interval_ns)
-{
-    if (mode != GIL_MODE_NONE && mode != GIL_MODE_NEW && mode != GIL_MODE_OLD)
-        return -EINVAL;
-    if (interval_ns < 0)
-        return -EINVAL;
-    memset(gil, 0, sizeof *gil);
-    gil->mode = mode;
-    gil->interval_ns = interval_ns == 0 ? GIL_DEFAULT_INTERVAL_NS : interval_ns;
-    gil->check_interval = GIL_DEFAULT_CHECK_INTERVAL;
-    atomic_init(&gil->drop_request, false);
-    if (mode == GIL_MODE_NONE)
-        return 0;
-
-    /* The condition variables use CLOCK_MONOTONIC, so a wall-clock change cannot
-     * stretch or cut a switch interval. */
-    pthread_condattr_t attr;
-    int error = pthread_condattr_init(&attr);
-    if (error != 0)
-        return -error;
-    error = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    if (error != 0)
-        goto out_attr;
-    error = pthread_mutex_init(&gil->mutex, NULL);
-    if (error != 0)
-        goto out_attr;
-    error = pthread_cond_init(&gil->cond, &attr);
-    if (error != 0)
-        goto out_mutex;
-    error = pthread_cond_init(&gil->switch_cond, &attr);
-    if (error != 0)
-        goto out_cond;
-    pthread_condattr_destroy(&attr);
-    return 0;
-
-out_cond:
-    pthread_cond_destroy(&gil->cond);
-out_mutex:
-    pthread_mutex_destroy(&gil->mutex);
-out_attr:
-    pthread_condattr_destroy(&attr);
-    return -error;
-}
-
-void gil_destroy(struct gil *gil)
-{
-    if (gil->mode == GIL_MODE_NONE)
-        return;
-    pthread_cond_destroy(&gil->switch_cond);
-    pthread_cond_destroy(&gil->cond);
-    pthread_mutex_destroy(&gil->mutex);
-}
-
-void gil_set_check_interval(struct gil *gil, uint64_t ticks)
-{
-    gil->check_interval = ticks == 0 ? 1 : ticks;
-}
+#include <stdatomic.h>
 
 /* Marks the GIL taken by the calling thread. Called with gil->mutex held. */
 static void gil_take_locked(struct gil *gil)
 {
     gil->locked = true;
-    if (gil->last_holder != GIL_SELF) {
-        gil->last_holder = GIL_SELF;
+    if (gil->last_holder != gil_self()) {
+        gil->last_holder = gil_self();
         gil->switch_number++;
     }
     /* A holder waiting in a forced release learns here that the switch happened. */
-    gil_check(pthread_cond_broadcast(&gil->switch_cond), "pthread_cond_broadcast");
+    die_on_bug("pthread_cond_broadcast", pthread_cond_broadcast(&gil->switch_cond));
     /* Whoever asked for the GIL has it now: the request is answered. */
     atomic_store(&gil->drop_request, false);
     gil->ticks = 0;
@@ -110,13 +42,13 @@ static void gil_take_locked(struct gil *gil)
  * holder is CPU-bound and must be asked to let go. */
 static void gil_acquire_new(struct gil *gil)
 {
-    gil_check(pthread_mutex_lock(&gil->mutex), "pthread_mutex_lock");
+    die_on_bug("pthread_mutex_lock", pthread_mutex_lock(&gil->mutex));
     while (gil->locked) {
         uint64_t saved_switch = gil->switch_number;
         struct timespec deadline = clock_deadline_after_ns(gil->interval_ns);
         int error = pthread_cond_timedwait(&gil->cond, &gil->mutex, &deadline);
-        if (error != 0 && error != ETIMEDOUT)
-            gil_check(error, "pthread_cond_timedwait");
+        if (error != ETIMEDOUT)
+            die_on_bug("pthread_cond_timedwait", error);
         if (error == ETIMEDOUT && gil->locked && gil->switch_number == saved_switch) {
             if (!atomic_load(&gil->drop_request))
                 gil->drop_requests++;
@@ -124,18 +56,18 @@ static void gil_acquire_new(struct gil *gil)
         }
     }
     gil_take_locked(gil);
-    gil_check(pthread_mutex_unlock(&gil->mutex), "pthread_mutex_unlock");
+    die_on_bug("pthread_mutex_unlock", pthread_mutex_unlock(&gil->mutex));
 }
 
 /* Old GIL: a plain lock. Whoever gets the mutex first after a release wins, and on a
  * multi-core machine that is nearly always the thread that just released. */
 static void gil_acquire_old(struct gil *gil)
 {
-    gil_check(pthread_mutex_lock(&gil->mutex), "pthread_mutex_lock");
+    die_on_bug("pthread_mutex_lock", pthread_mutex_lock(&gil->mutex));
     while (gil->locked)
-        gil_check(pthread_cond_wait(&gil->cond, &gil->mutex), "pthread_cond_wait");
+        die_on_bug("pthread_cond_wait", pthread_cond_wait(&gil->cond, &gil->mutex));
     gil_take_locked(gil);
-    gil_check(pthread_mutex_unlock(&gil->mutex), "pthread_mutex_unlock");
+    die_on_bug("pthread_mutex_unlock", pthread_mutex_unlock(&gil->mutex));
 }
 
 void gil_acquire(struct gil *gil)
@@ -150,15 +82,15 @@ void gil_acquire(struct gil *gil)
  * thread has taken the GIL, or on a second core it would win it straight back. */
 static void gil_drop(struct gil *gil, bool forced)
 {
-    gil_check(pthread_mutex_lock(&gil->mutex), "pthread_mutex_lock");
+    die_on_bug("pthread_mutex_lock", pthread_mutex_lock(&gil->mutex));
     gil->locked = false;
-    gil_check(pthread_cond_signal(&gil->cond), "pthread_cond_signal");
+    die_on_bug("pthread_cond_signal", pthread_cond_signal(&gil->cond));
     if (forced) {
         gil->forced_drops++;
-        while (gil->last_holder == GIL_SELF)
-            gil_check(pthread_cond_wait(&gil->switch_cond, &gil->mutex), "pthread_cond_wait");
+        while (gil->last_holder == gil_self())
+            die_on_bug("pthread_cond_wait", pthread_cond_wait(&gil->switch_cond, &gil->mutex));
     }
-    gil_check(pthread_mutex_unlock(&gil->mutex), "pthread_mutex_unlock");
+    die_on_bug("pthread_mutex_unlock", pthread_mutex_unlock(&gil->mutex));
 }
 
 void gil_release(struct gil *gil)
@@ -179,48 +111,10 @@ void gil_eval_breaker(struct gil *gil)
     } else if (gil->mode == GIL_MODE_OLD) {
         if (++gil->ticks >= gil->check_interval) {
             gil_drop(gil, false);
-            gil_check(pthread_mutex_lock(&gil->mutex), "pthread_mutex_lock");
+            die_on_bug("pthread_mutex_lock", pthread_mutex_lock(&gil->mutex));
             gil->tick_drops++;
-            gil_check(pthread_mutex_unlock(&gil->mutex), "pthread_mutex_unlock");
+            die_on_bug("pthread_mutex_unlock", pthread_mutex_unlock(&gil->mutex));
             gil_acquire_old(gil);
         }
     }
-}
-
-void gil_get_stats(struct gil *gil, struct gil_stats *stats)
-{
-    memset(stats, 0, sizeof *stats);
-    if (gil->mode == GIL_MODE_NONE)
-        return;
-    gil_check(pthread_mutex_lock(&gil->mutex), "pthread_mutex_lock");
-    stats->switches = gil->switch_number;
-    stats->drop_requests = gil->drop_requests;
-    stats->forced_drops = gil->forced_drops;
-    stats->tick_drops = gil->tick_drops;
-    gil_check(pthread_mutex_unlock(&gil->mutex), "pthread_mutex_unlock");
-}
-
-int gil_parse_mode(const char *text, enum gil_mode *mode)
-{
-    static const enum gil_mode modes[] = {GIL_MODE_NEW, GIL_MODE_OLD, GIL_MODE_NONE};
-    for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
-        if (text != NULL && strcmp(text, gil_mode_name(modes[i])) == 0) {
-            *mode = modes[i];
-            return 0;
-        }
-    }
-    return -EINVAL;
-}
-
-const char *gil_mode_name(enum gil_mode mode)
-{
-    switch (mode) {
-    case GIL_MODE_NEW:
-        return "new";
-    case GIL_MODE_OLD:
-        return "old";
-    case GIL_MODE_NONE:
-        return "none";
-    }
-    return "?";
 }

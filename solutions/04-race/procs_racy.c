@@ -17,9 +17,9 @@
 #include "die.h"
 #include "numlist.h"
 #include "primes.h"
+#include "record.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdbool.h>
@@ -32,14 +32,8 @@
 
 #define MAX_PROCS 256
 
-/* One job on the job pipe. Both records are smaller than PIPE_BUF and every write is
- * one whole record, so the kernel never mixes the bytes of two writers, and a read
- * of one record size always gets one whole record. */
-struct job {
-    uint64_t n;
-    uint64_t stop; /* 1: no more jobs, exit (a number may be 0, so 0 can't mean stop) */
-};
-
+/* One result on the result pipe. Like a job (record.h), it is a record: smaller than
+ * PIPE_BUF and sent with one write, so the workers' results never mix. */
 struct result {
     uint64_t n;
     double elapsed;
@@ -63,38 +57,12 @@ static const char usage[] =
     "\n"
     "Exit status: 0 ok, 1 failure, 2 bad usage or input.\n";
 
-/* Writes one whole record. Returns 0 or -errno. */
-static int write_record(int fd, const void *record, size_t size)
-{
-    ssize_t written;
-    do
-        written = write(fd, record, size);
-    while (written < 0 && errno == EINTR);
-    if (written < 0)
-        return -errno;
-    return (size_t)written == size ? 0 : -EIO; /* size < PIPE_BUF: never short */
-}
-
-/* Reads one whole record. Returns 1, 0 at end of file, or -errno. */
-static int read_record(int fd, void *record, size_t size)
-{
-    ssize_t got;
-    do
-        got = read(fd, record, size);
-    while (got < 0 && errno == EINTR);
-    if (got < 0)
-        return -errno;
-    if (got == 0)
-        return 0;
-    return (size_t)got == size ? 1 : -EIO;
-}
-
 /* The body of a worker process: it never returns. */
 static noreturn void worker(int jobs_fd, int results_fd)
 {
     for (;;) {
         struct job job;
-        int got = read_record(jobs_fd, &job, sizeof job);
+        int got = record_read(jobs_fd, &job, sizeof job);
         if (got <= 0)
             _exit(EXIT_FAILURE); /* the parent sends a stop job to each worker */
         if (job.stop)
@@ -103,34 +71,12 @@ static noreturn void worker(int jobs_fd, int results_fd)
         double t0 = clock_seconds();
         struct result r = {.n = job.n, .prime = primes_is_prime(job.n)};
         r.elapsed = clock_seconds() - t0;
-        if (write_record(results_fd, &r, sizeof r) != 0)
+        if (record_write(results_fd, &r, sizeof r) != 0)
             _exit(EXIT_FAILURE);
     }
     /* Only this worker knows it has sent its last result: say so. */
     struct result done = {.done = 1};
-    _exit(write_record(results_fd, &done, sizeof done) == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
-}
-
-/* Queues every number and one stop job per worker. The pipe is grown first if the
- * jobs would not fit, so that the parent never blocks here. */
-static void queue_jobs(int fd, const struct numlist *numbers, unsigned procs)
-{
-    size_t bytes = (numbers->count + procs) * sizeof(struct job);
-    if (bytes > 65536 && fcntl(fd, F_SETPIPE_SZ, (int)bytes) < 0)
-        die("%zu numbers do not fit in the job pipe (%s): try fewer", numbers->count,
-            strerror(errno));
-    for (size_t i = 0; i < numbers->count; i++) {
-        struct job job = {.n = numbers->values[i]};
-        int error = write_record(fd, &job, sizeof job);
-        if (error != 0)
-            die_error("write jobs", -error);
-    }
-    for (unsigned i = 0; i < procs; i++) {
-        struct job stop = {.stop = 1};
-        int error = write_record(fd, &stop, sizeof stop);
-        if (error != 0)
-            die_error("write jobs", -error);
-    }
+    _exit(record_write(results_fd, &done, sizeof done) == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
 }
 
 /* Prints results until every worker has said it is done. Returns how many numbers
@@ -141,9 +87,9 @@ static size_t report(int results_fd, unsigned procs)
     unsigned procs_done = 0;
     while (procs_done < procs) {
         struct result r;
-        int got = read_record(results_fd, &r, sizeof r);
+        int got = record_read(results_fd, &r, sizeof r);
         if (got < 0)
-            die_error("read results", -got);
+            die_error("read results", got);
         if (got == 0)
             die("the result pipe closed before every worker said it was done: "
                 "did a worker crash?");
@@ -201,7 +147,9 @@ int main(int argc, char *argv[])
     int jobs[2], results[2];
     if (pipe(jobs) < 0 || pipe(results) < 0)
         die_errno("pipe");
-    queue_jobs(jobs[1], &numbers, procs);
+    int ret = record_queue_jobs(jobs[1], &numbers, procs);
+    if (ret < 0)
+        die("cannot queue %zu jobs: %s (try fewer numbers)", numbers.count, strerror(-ret));
     if (close(jobs[1]) < 0)
         die_errno("close");
 

@@ -9,8 +9,8 @@
  *   other lines (e.g. "<n> is prime ...")
  *   "Answer: 42\n"
  */
-#ifndef SPIN_CHECK_H
-#define SPIN_CHECK_H
+#ifndef CONCLAB_SPIN_CHECK_H
+#define CONCLAB_SPIN_CHECK_H
 
 #include "harness.h"
 

@@ -6,8 +6,8 @@
  * the test with a message that names the run when the program hung, crashed, left a
  * process behind, or (TSan build) reported anything.
  */
-#ifndef RACE_SUPPORT_H
-#define RACE_SUPPORT_H
+#ifndef CONCLAB_RACE_SUPPORT_H
+#define CONCLAB_RACE_SUPPORT_H
 
 #include "harness.h"
 

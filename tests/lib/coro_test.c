@@ -39,22 +39,18 @@ Test(coro, runs_until_each_yield_and_finishes)
     coro_destroy(co);
 }
 
-static struct coro *seen_inside;
-
-static void note_current(void *arg)
+Test(coro, yield_outside_a_coroutine_does_nothing)
 {
-    (void)arg;
-    seen_inside = coro_current();
-}
-
-Test(coro, knows_the_current_coroutine)
-{
-    cr_assert_null(coro_current(), "the main flow is not a coroutine");
-    struct coro *co = coro_create(note_current, NULL, 0);
+    coro_yield(); /* the main flow is not a coroutine: this returns at once */
+    struct counter c = {0};
+    struct coro *co = coro_create(count_to_three, &c, 0);
+    cr_assert_not_null(co);
     coro_resume(co);
-    cr_assert_eq(seen_inside, co);
-    cr_assert_null(coro_current(), "back in the main flow after the coroutine ended");
-    coro_yield(); /* outside a coroutine: does nothing */
+    cr_assert_eq(c.steps, 1);
+    coro_yield(); /* back in the main flow: must not resume the suspended coroutine */
+    cr_assert_eq(c.steps, 1, "a yield from the main flow ran the coroutine (%d steps)", c.steps);
+    while (!coro_finished(co))
+        coro_resume(co);
     coro_destroy(co);
 }
 
