@@ -222,8 +222,17 @@ def check_mutants(t, labs, only=None):
             elif skipped and not caught:
                 t.skip(m.label, "its tests are skipped on this machine: "
                        + outcomes[skipped[0]].message)
+            elif not m.hint:
+                t.fail(f"{m.label}: caught, but its patch names no hint words (hint: ...): "
+                       f"nothing checks that the student is told the cause")
+            elif mutants.missing_hint_words(m, outcomes.values()):
+                t.fail(f"{m.label}: caught, but the hint a student reads does not name "
+                       f"{', '.join(repr(w) for w in mutants.missing_hint_words(m, outcomes.values()))}",
+                       "\n".join(f"{o.entry.test}: {o.message}" for o in outcomes.values()
+                                 if o.status == "FAIL"))
             else:
-                t.ok(f"{m.label}: caught by {len(caught)} test(s) ({m.what})")
+                t.ok(f"{m.label}: caught by {len(caught)} test(s), hint names "
+                     f"{', '.join(m.hint)} ({m.what})")
 
 
 def check_sanitizers(t, labs):

@@ -4,6 +4,9 @@ tests/mutants/<lab>/<name>.patch is a unified diff (paths a/<file>, b/<file>, re
 the lab folder) preceded by its metadata, one `key: value` line each:
   what:       the mistake, in a sentence
   must-fail:  graded tests (suite/name) that must fail on it (repeatable, space-separated)
+  hint:       words the student must read in the failure of at least one of those tests,
+              comma-separated (case does not matter): the cause, named by concept
+              ("while", "broadcast", "_exit", "lock order", "pipe capacity", ...)
 A mutant's tree is the reference with the patch applied, laid over labs/ by the one
 overlay. A patch that no longer applies cleanly (the reference moved under it) is an
 error that names the mutant: it is never skipped.
@@ -28,6 +31,7 @@ class Mutant:
     path: str
     what: str = ""
     must_fail: list = field(default_factory=list)
+    hint: list = field(default_factory=list)
 
     @property
     def label(self):
@@ -47,6 +51,8 @@ def read(path):
                 mutant.what = value.strip()
             elif key.strip() == "must-fail":
                 mutant.must_fail += value.split("#", 1)[0].split()
+            elif key.strip() == "hint":
+                mutant.hint += [w.strip() for w in value.split(",") if w.strip()]
     return mutant
 
 
@@ -111,3 +117,9 @@ def main(argv=None):
     print(f"mutant {m.label} ({m.what}): its programs are in "
           f"{os.path.relpath(os.path.join(out, m.lab), os.getcwd())}/")
     return 0
+
+
+def missing_hint_words(mutant, outcomes):
+    """The hint words of mutant that no failing must-fail test's message holds."""
+    said = " ".join(o.message for o in outcomes if o.status == "FAIL").lower()
+    return [w for w in mutant.hint if w.lower() not in said]
