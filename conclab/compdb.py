@@ -39,6 +39,9 @@ def main():
         print(__doc__.strip())
         return 0 if len(sys.argv) == 2 else 2
     output = sys.argv[1] if len(sys.argv) == 2 else os.path.join(KIT, "compile_commands.json")
+    if not os.path.isdir(os.path.dirname(os.path.abspath(output))):
+        print(f"compdb: {os.path.dirname(output)}: no such folder", file=sys.stderr)
+        return 2
     entries = {}
     for goal in (["libtests"], ["impl", "IMPL=labs"]):
         for entry in compile_commands(goal):

@@ -181,6 +181,9 @@ def main():
     args = parser.parse_args()
 
     root = os.path.abspath(args.kit)
+    if not os.path.isdir(os.path.join(root, "tests")) or not os.path.isdir(
+            os.path.join(root, "labs")):
+        parser.error(f"--kit {args.kit}: not a conclab kit (no labs/ and tests/ there)")
     labs = args.lab or kit.rubric_labs(root)
     unknown = [l for l in labs if l not in kit.rubric_labs(root)]
     if unknown:

@@ -221,6 +221,8 @@ def main():
     parser.add_argument("--no-build", action="store_true",
                         help="check the contents and the pages only (quick)")
     args = parser.parse_args()
+    if args.tarball and not os.path.isfile(args.tarball):
+        parser.error(f"--tarball {args.tarball}: no such file")
     labs = args.lab or g.rubric_labs()
     for lab in labs:
         if lab not in g.rubric_labs():
