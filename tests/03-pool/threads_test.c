@@ -1,13 +1,24 @@
 /*
  * Graded tests of lab 03, parts C and D: threads, and threads --gil.
+ *
+ * threads --gil links the student's lab 02 GIL (labs/02-gil/gil.c, lab.mk's USES), and so
+ * does this test binary: part D's test first checks that GIL itself, so that an
+ * unfinished lab 02 is named as the cause rather than part D.
  */
+#include "gil.h"
 #include "graded.h"
 #include "pool_util.h"
 
 #include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#define FINISH_LAB02                                                                               \
+    "this test uses your lab 02 GIL (labs/02-gil/gil.c): finish lab 02 parts A and B first"
 
 static void assert_success(const struct run_result *r, const char *what)
 {
@@ -92,8 +103,86 @@ GRADED(threads, has_no_data_race)
     }
 }
 
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* Two threads on lab 02's GIL: the holder keeps it 100 ms after the waiter has asked. */
+struct gil_probe {
+    struct gil gil;
+    atomic_int held;      /* the holder has the GIL */
+    atomic_int asking;    /* the waiter is calling gil_acquire() */
+    atomic_int releasing; /* the holder is about to call gil_release() */
+    atomic_int released;  /* the holder's gil_release() returned */
+    atomic_int taken;     /* the waiter got the GIL: 1 after the release, 2 before it */
+};
+
+static void *probe_holder(void *arg)
+{
+    struct gil_probe *p = arg;
+    gil_acquire(&p->gil);
+    atomic_store(&p->held, 1);
+    for (int waited = 0; !atomic_load(&p->asking) && waited < 5000; waited++)
+        sleep_ms(1);
+    sleep_ms(100);
+    atomic_store(&p->releasing, 1);
+    gil_release(&p->gil);
+    atomic_store(&p->released, 1);
+    return NULL;
+}
+
+static void *probe_waiter(void *arg)
+{
+    struct gil_probe *p = arg;
+    while (!atomic_load(&p->held))
+        sleep_ms(1);
+    atomic_store(&p->asking, 1);
+    gil_acquire(&p->gil);
+    atomic_store(&p->taken, atomic_load(&p->releasing) ? 1 : 2);
+    gil_release(&p->gil);
+    return NULL;
+}
+
+/* Waits up to `seconds` for *flag to be set; returns its value, 0 if it never was. */
+static int wait_for(atomic_int *flag, int seconds)
+{
+    for (int ms = 0; atomic_load(flag) == 0 && ms < seconds * 1000; ms++)
+        sleep_ms(1);
+    return atomic_load(flag);
+}
+
+/* Fails the test, naming lab 02, unless lab 02's GIL lets one holder in at a time and
+ * hands the GIL over on release. Each step has a deadline: an unfinished GIL makes this
+ * fail, never hang (a thread stuck in it dies with the test process). */
+static void assert_lab02_gil_works(void)
+{
+    static struct gil_probe p; /* static: a stuck probe thread may outlive this call */
+    cr_assert(gil_init(&p.gil, GIL_MODE_NEW, 0) == 0, "gil_init(new) failed");
+    pthread_t holder, waiter;
+    cr_assert(pthread_create(&holder, NULL, probe_holder, &p) == 0 &&
+                  pthread_create(&waiter, NULL, probe_waiter, &p) == 0,
+              "pthread_create failed");
+    cr_assert(wait_for(&p.held, 5), FINISH_LAB02 ": gil_acquire() on a free GIL did not return");
+    int taken = wait_for(&p.taken, 10);
+    cr_assert(taken != 2,
+              FINISH_LAB02 ": a second thread got the GIL while the first still held it "
+                           "(part A: gil_acquire() waits while the GIL is held)");
+    cr_assert(taken == 1,
+              FINISH_LAB02 ": a thread waiting in gil_acquire() did not get the GIL within 10 s "
+                           "of its release (part A: gil_release() wakes a waiter)");
+    cr_assert(wait_for(&p.released, 5),
+              FINISH_LAB02 ": gil_release() did not return once a waiter had taken the GIL "
+                           "(part B: forced switching)");
+    pthread_join(holder, NULL);
+    pthread_join(waiter, NULL);
+    gil_destroy(&p.gil);
+}
+
 GRADED(threads, with_the_gil_computes_on_one_core_at_a_time)
 {
+    assert_lab02_gil_works();
     /* About 0.12 s of checks on 3 threads holding the simulated GIL: correct results,
      * and CPU time no more than the wall time allows one core to use. */
     uint64_t numbers[12];
@@ -108,7 +197,8 @@ GRADED(threads, with_the_gil_computes_on_one_core_at_a_time)
     double cpu = r.user_s + r.sys_s;
     cr_assert(cpu <= 1.4 * r.wall_s + 0.05,
               "threads 3 --gil used %.2f s of CPU in %.2f s: more than one core at a time. "
-              "Does each worker hold the GIL (gil_acquire) while it checks a number?",
+              "Does each worker hold the GIL (gil_acquire) while it checks a number? (The "
+              "GIL is your lab 02's, labs/02-gil/gil.c.)",
               cpu, r.wall_s);
     pool_output_free(&po);
     free(input);
