@@ -116,3 +116,15 @@ void order_jobs(struct pool_job *jobs, size_t count, enum pool_order order, unsi
     free(free_at);
     free(costed);
 }
+
+struct pool_job *order_make_jobs(const struct numlist *numbers, enum pool_order order,
+                                 unsigned workers)
+{
+    struct pool_job *jobs = calloc(numbers->count > 0 ? numbers->count : 1, sizeof *jobs);
+    if (jobs == NULL)
+        return NULL;
+    for (size_t i = 0; i < numbers->count; i++)
+        jobs[i] = (struct pool_job){.seq = i + 1, .n = numbers->values[i]};
+    order_jobs(jobs, numbers->count, order, workers);
+    return jobs;
+}

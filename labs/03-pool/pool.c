@@ -1,5 +1,5 @@
 /*
- * pool: command line, output lines and the crash hook shared by procs and threads.
+ * pool: command line, --help, output lines and the crash hook shared by procs and threads.
  */
 #include "pool.h"
 
@@ -13,6 +13,45 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+const char pool_procs_usage[] =
+    "Usage: procs [N] [--numbers FILE | --range FIRST LAST] [--timeline]\n"
+    "             [--largest-first | --balanced]\n"
+    "Check numbers for primality with N worker processes (default: one per online CPU).\n"
+    "\n"
+    "  N                  how many workers, 1 to 1024\n"
+    "  --numbers FILE     one number per line (0 to 2^64-1); '-' reads standard input\n"
+    "  --range FIRST LAST every number from FIRST to LAST\n"
+    "  --timeline         also print when each check started and ended (seconds)\n"
+    "  --largest-first    hand out the costliest checks first (estimated)\n"
+    "  --balanced         hand out in an order planned so that the workers finish together\n"
+    "  -h, --help         show this help and exit\n"
+    "  -V, --version      show the version and exit\n"
+    "\n"
+    "Without --numbers or --range it checks the chapter's 20 numbers. A result line\n"
+    "names the worker (its pid) that checked the number.\n"
+    "Exit status: 0 ok, 1 a worker died or another failure, 2 bad usage or input,\n"
+    "130 interrupted by SIGINT.\n";
+
+const char pool_threads_usage[] =
+    "Usage: threads [N] [--gil[=MODE]] [--numbers FILE | --range FIRST LAST] [--timeline]\n"
+    "               [--largest-first | --balanced]\n"
+    "Check numbers for primality with N threads (default: one per online CPU).\n"
+    "\n"
+    "  N                  how many worker threads, 1 to 1024\n"
+    "  --gil[=MODE]       hold lab 02's simulated GIL while computing; MODE is new\n"
+    "                     (the default), old or none\n"
+    "  --numbers FILE     one number per line (0 to 2^64-1); '-' reads standard input\n"
+    "  --range FIRST LAST every number from FIRST to LAST\n"
+    "  --timeline         also print when each check started and ended (seconds)\n"
+    "  --largest-first    hand out the costliest checks first (estimated)\n"
+    "  --balanced         hand out in an order planned so that the workers finish together\n"
+    "  -h, --help         show this help and exit\n"
+    "  -V, --version      show the version and exit\n"
+    "\n"
+    "Without --numbers or --range it checks the chapter's 20 numbers. A result line\n"
+    "names the worker (its thread id) that checked the number.\n"
+    "Exit status: 0 ok, 1 failure, 2 bad usage or input.\n";
 
 /* Records the order asked for: --largest-first and --balanced exclude each other. */
 static void set_order(struct pool_options *opts, enum pool_order order)

@@ -8,7 +8,8 @@
  * seq 0 is the poison pill that tells a worker to stop, and a result with seq 0 is the
  * sentinel a worker posts just before it exits.
  *
- * This module also parses the shared command line and prints the chapter's lines.
+ * This module also parses the shared command line (and holds both programs' --help) and
+ * prints the chapter's lines.
  * Everything here is for one thread at a time unless said otherwise.
  */
 #ifndef CONCLAB_POOL_H
@@ -62,6 +63,10 @@ struct pool_options {
     enum pool_order order;  /* --largest-first or --balanced; input order by default */
     const char *gil_mode;   /* --gil[=MODE] (threads only): NULL when absent */
 };
+
+/* The --help texts of procs and threads. */
+extern const char pool_procs_usage[];
+extern const char pool_threads_usage[];
 
 /* Parses argv for a pool program (`allow_gil`: whether --gil is accepted) into *opts.
  * --help prints `usage` and exits 0, --version exits 0; bad usage or input prints one

@@ -1,60 +1,36 @@
 /*
  * procs: check numbers for primality with a pool of N worker processes.
  *
- * The chapter's procs.py, in C. The parent writes every job into one job pipe, then
- * one poison pill per worker; the workers (worker.c) share that pipe, take one job at
- * a time and post results on one result pipe. The parent prints each result as it
- * arrives and counts the workers' sentinels, not the results, to know when all is
- * done: a result can still be on its way when the job pipe looks empty.
+ * The chapter's procs.py, with two pipes for its two queues. The parent puts every job
+ * into the job pipe, then one poison pill per worker; the workers (worker.c) take jobs
+ * one at a time and post results on the result pipe. The parent prints each result as it
+ * arrives and counts sentinels, not results, to know when all is done (a result can
+ * still be on its way when the job pipe looks empty). Then it reaps every worker.
  *
- * Made robust: a worker that dies is reaped, the number it was checking is reported
- * as an error and a replacement takes its place; SIGINT stops and reaps every worker,
- * prints a partial summary and exits 130. One poll(2) loop waits for all of it: room
- * in the job pipe, results in the result pipe, and signals (through a signalfd).
+ * Made robust: a worker that dies is reaped, the number it was on is reported, and a
+ * replacement takes its slot; SIGINT stops and reaps every worker. One poll(2) loop
+ * waits for all of it. Given: channels.h (pipes, signalfd, mailboxes), records.h (whole
+ * records through a pipe), report.h (what is printed).
  */
-#include "cli.h"
-#include "clock.h"
+#include "channels.h"
 #include "die.h"
 #include "order.h"
 #include "pool.h"
+#include "records.h"
+#include "report.h"
+#include "sigfd.h"
 #include "worker.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/mman.h>
-#include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* How long the parent waits for news before it flushes its output. */
-#define FLUSH_AFTER_MS 10
-
-static const char usage[] =
-    "Usage: procs [N] [--numbers FILE | --range FIRST LAST] [--timeline]\n"
-    "             [--largest-first | --balanced]\n"
-    "Check numbers for primality with N worker processes (default: one per online CPU).\n"
-    "\n"
-    "  N                  how many workers, 1 to 1024\n"
-    "  --numbers FILE     one number per line (0 to 2^64-1); '-' reads standard input\n"
-    "  --range FIRST LAST every number from FIRST to LAST\n"
-    "  --timeline         also print when each check started and ended (seconds)\n"
-    "  --largest-first    hand out the costliest checks first (estimated)\n"
-    "  --balanced         hand out in an order planned so that the workers finish together\n"
-    "  -h, --help         show this help and exit\n"
-    "  -V, --version      show the version and exit\n"
-    "\n"
-    "Without --numbers or --range it checks the chapter's 20 numbers. A result line\n"
-    "names the worker (its pid) that checked the number.\n"
-    "Exit status: 0 ok, 1 a worker died or another failure, 2 bad usage or input,\n"
-    "130 interrupted by SIGINT.\n";
-
-/* What the parent knows of one worker slot. A slot keeps its index when its worker
- * dies and a replacement takes over. Only the parent touches these. */
+/* One worker slot. It keeps its index when its worker dies and a replacement takes over. */
 struct slot {
     pid_t pid;     /* the worker now in this slot */
     bool finished; /* its sentinel arrived: it took a poison pill */
@@ -64,295 +40,132 @@ struct slot {
 /* The parent's whole state. Single-threaded: only main() and its helpers touch it. */
 struct parent {
     struct pool_options opts;
-    struct pool_job *jobs; /* every job, in the order they are handed out */
-    size_t job_count;
-    size_t next_job;       /* jobs[next_job..] are not in the job pipe yet */
-    unsigned pills_wanted; /* one per worker still to stop, plus one per replacement */
-    unsigned pills_sent;
-
-    int jobs_out;   /* write end of the job pipe (non-blocking) */
-    int results_in; /* read end of the result pipe (non-blocking) */
-    int jobs_in;    /* the workers' ends, kept only to hand to replacements */
-    int results_out;
-    int signals; /* signalfd for SIGINT and SIGCHLD */
-
-    struct slot *slots;
-    unsigned slot_count;
-    unsigned sentinels;               /* how many workers took their pill */
-    struct worker_mailbox *mailboxes; /* MAP_SHARED, one per slot: see worker.h */
-
-    unsigned char *outcome; /* per job seq - 1: 0 pending, 1 checked, 2 error */
-    size_t checked, errors;
-    char pending[sizeof(struct pool_result)]; /* a partial record read from the pipe */
-    size_t pending_len;
-    int64_t t0_ns;
+    struct channels ch;                /* the pipes, the signalfd, the mailboxes */
+    struct pool_job *jobs;             /* every job, in the order they are handed out */
+    size_t job_count, next_job;        /* jobs[next_job..] are not in the job pipe yet */
+    unsigned pills_wanted, pills_sent; /* one per worker and per replacement; sent so far */
+    struct slot *slots;                /* one per worker */
+    unsigned slot_count, sentinels;    /* sentinels: how many workers took their pill */
+    struct report report;              /* what was printed, per job */
 };
 
-enum { OUTCOME_PENDING, OUTCOME_CHECKED, OUTCOME_ERROR };
-
+/* Forks the worker of slot i. The child runs worker_run() and never returns here. */
 static void start_worker(struct parent *p, unsigned i)
 {
     /* TODO(lab 03, part B): start one worker process for slot i and record its pid in
-     * p->slots[i]. The child holds only the pipe ends a worker uses (p->jobs_in and
-     * p->results_out), leaves Ctrl-C to the parent, takes back the signals the parent
-     * blocked, runs worker_run() with its own mailbox and leaves with _exit().
-     * Concepts: fork, fd inheritance, why a stray write end prevents end of file. */
-    (void)p;
-    (void)i;
+     * p->slots[i]. The child holds only the pipe ends a worker uses (p->ch.jobs_in and
+     * p->ch.results_out), gives Ctrl-C back to the parent with sigfd_child(), runs
+     * worker_run() with its own mailbox and leaves with _exit(). Concepts: fork, fd
+     * inheritance, why a stray write end prevents end of file. */
 }
 
-/* Handles one record from the result pipe or from a dead worker's mailbox. A result
- * already handled is skipped silently when `recovered`: a worker may die after its
- * write(2) and before it emptied its mailbox. */
-static void handle_result(struct parent *p, const struct pool_result *r, bool recovered)
+/* Writes as many of jobs[0..count) as the job pipe has room for now; returns how many. */
+static size_t write_jobs(struct parent *p, const struct pool_job *jobs, size_t count)
 {
-    if (r->seq == POOL_SENTINEL) {
-        /* TODO(lab 03, part B): a worker took its poison pill. Mark its slot finished
-         * and count the sentinel: the parent is done when every slot has sent one.
-         * Concept: counting sentinels, not results, to know when all work is done. */
-        return;
-    }
-    if (r->seq > p->job_count || p->outcome[r->seq - 1] != OUTCOME_PENDING) {
-        if (recovered)
-            return;
-        warn("unexpected result for job %llu", (unsigned long long)r->seq);
-        return;
-    }
-    p->outcome[r->seq - 1] = OUTCOME_CHECKED;
-    p->checked++;
-    pool_print_result(stdout, r, p->opts.timeline, p->t0_ns);
+    ssize_t written = records_write(p->ch.jobs_out, jobs, count, sizeof *jobs);
+    if (written < 0)
+        die_error("write jobs", (int)written);
+    return (size_t)written;
 }
 
-/* Reads and handles every result now in the pipe. */
-static void drain_results(struct parent *p)
-{
-    char buf[PIPE_BUF];
-    for (;;) {
-        memcpy(buf, p->pending, p->pending_len);
-        ssize_t got = read(p->results_in, buf + p->pending_len, sizeof buf - p->pending_len);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got < 0 && errno == EAGAIN)
-            return;
-        if (got < 0)
-            die_errno("read results");
-        if (got == 0)
-            return; /* cannot happen while we hold results_out, but be safe */
-        size_t have = p->pending_len + (size_t)got, used = 0;
-        while (have - used >= sizeof(struct pool_result)) {
-            struct pool_result r;
-            memcpy(&r, buf + used, sizeof r);
-            handle_result(p, &r, false);
-            used += sizeof r;
-        }
-        p->pending_len = have - used;
-        memcpy(p->pending, buf + used, p->pending_len);
-    }
-}
-
-/* Writes as many jobs, then pills, as the job pipe has room for. Each write holds
- * whole records and at most PIPE_BUF bytes, so it goes in entirely or not at all. */
+/* Puts jobs, then poison pills, into the job pipe, as many as it has room for now. */
 static void feed_jobs(struct parent *p)
 {
-    enum { BATCH = PIPE_BUF / sizeof(struct pool_job) };
-    while (p->next_job < p->job_count) {
-        size_t n = p->job_count - p->next_job < BATCH ? p->job_count - p->next_job : BATCH;
-        ssize_t w = write(p->jobs_out, &p->jobs[p->next_job], n * sizeof(struct pool_job));
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0 && errno == EAGAIN)
-            return;
-        if (w < 0)
-            die_errno("write jobs");
-        p->next_job += (size_t)w / sizeof(struct pool_job);
+    p->next_job += write_jobs(p, &p->jobs[p->next_job], p->job_count - p->next_job);
+    /* TODO(lab 03, part B): once every job is in the pipe, put p->pills_wanted poison
+     * pills (jobs with seq POOL_POISON_PILL) after them, counting them in p->pills_sent.
+     * Only what fits goes in now; the rest at the next call. Concept: one poison pill
+     * per worker, behind the jobs of a first-in first-out pipe. */
+}
+
+/* One record from the result pipe: a result to print, or a worker's sentinel. */
+static void handle_result(struct parent *p, const struct pool_result *r)
+{
+    if (r->seq != POOL_SENTINEL) {
+        report_result(&p->report, r);
+        return;
     }
-    /* TODO(lab 03, part B): once every job is in the pipe, write p->pills_wanted poison
-     * pills (jobs with seq POOL_POISON_PILL), counting them in p->pills_sent, in the same
-     * non-blocking, whole-records way as the jobs above. Concept: one pill per worker. */
+    /* TODO(lab 03, part B): a worker took its poison pill: mark its slot finished and
+     * count the sentinel; the parent is done when every slot has sent one. Concept:
+     * counting sentinels, not results, to know when all work is done. */
 }
 
-/* A worker died without taking its pill: report the number it was on, if any, and
- * start a replacement in its slot. */
-static void recover(struct parent *p, unsigned i, int status)
+/* Reads and handles every whole result now in the result pipe. */
+static void collect_results(struct parent *p)
 {
-    /* TODO(lab 03, robustness): worker i died without its sentinel (status says how).
-     * Read what it posted, then recover from its mailbox the results it kept; report
-     * the number it was on (box->current) with pool_print_crash() as an error; start a
-     * replacement in slot i, with one more poison pill if the pills may have started.
-     * Concepts: failure detection, shared memory, keeping a pool at strength. */
-    (void)p;
-    (void)i;
-    (void)status;
+    struct pool_result batch[PIPE_BUF / sizeof(struct pool_result)];
+    ssize_t got;
+    while ((got = records_read(&p->ch.results, batch, sizeof batch / sizeof batch[0])) > 0)
+        for (ssize_t k = 0; k < got; k++)
+            handle_result(p, &batch[k]);
+    if (got < 0)
+        die_error("read results", (int)got);
 }
 
-/* Reaps every worker that has ended. A worker that ends without its sentinel died. */
-static void reap_exited_workers(struct parent *p)
-{
-    /* TODO(lab 03, robustness): collect, without blocking, every worker that has ended
-     * (SIGCHLD arrived). One that ended before its sentinel arrived has died: recover().
-     * Concepts: waitpid with WNOHANG, zombies. */
-    (void)p;
-    (void)recover;
-}
+/* TODO(lab 03, robustness): a worker can die before it sends its sentinel. Write
+ * reap_exited_workers(), for run_pool() to call at SIGCHLD: collect, without waiting,
+ * every worker that has ended. One whose sentinel is not in the result pipe either has
+ * died: report it (report_dead_worker() reads its mailbox) and start a replacement in its
+ * slot, with a poison pill of its own if the pills may have started. Concepts: waitpid
+ * with WNOHANG, zombies, keeping a pool at strength. */
 
-/* Reads the pending signals. Returns true if SIGINT is among them. */
-static bool handle_signals(struct parent *p)
-{
-    bool interrupted = false, child = false;
-    struct signalfd_siginfo info;
-    for (;;) {
-        ssize_t got = read(p->signals, &info, sizeof info);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got < 0 && errno == EAGAIN)
-            break;
-        if (got != (ssize_t)sizeof info)
-            die_errno("read signalfd");
-        if (info.ssi_signo == SIGINT)
-            interrupted = true;
-        else if (info.ssi_signo == SIGCHLD)
-            child = true;
-    }
-    if (child && !interrupted)
-        reap_exited_workers(p);
-    return interrupted;
-}
-
-/* Waits for every worker not reaped yet (after the sentinels, or after SIGTERM). */
+/* Waits for every worker not reaped yet, so that none is left a zombie. */
 static void reap_all(struct parent *p)
 {
-    /* TODO(lab 03, part B): wait for every worker not reaped yet, so that none is left
-     * a zombie. Concept: waitpid. */
-    (void)p;
+    /* TODO(lab 03, part B): collect each worker that no one has collected yet, marking
+     * its slot reaped. Concepts: waitpid, and why a child nobody waits for stays a
+     * zombie. */
 }
 
-/* The loop of the parent: feed jobs, print results, watch signals, until every worker
- * has posted its sentinel. Returns false if SIGINT arrived first. */
+/* The parent's loop: feed jobs, print results, watch signals, until every worker has
+ * posted its sentinel. Returns false if SIGINT came first. */
 static bool run_pool(struct parent *p)
 {
-    /* TODO(lab 03, part B): the parent's loop, until every worker has sent its
-     * sentinel: poll() the signalfd, the result pipe and (while there are jobs or pills
-     * left to write) the job pipe; handle what is ready with handle_signals(),
-     * drain_results() and feed_jobs(). Return false at SIGINT. Flush stdout before a
-     * long wait so a pipe shows progress. Concepts: one loop waiting on several
-     * sources; why "the job queue looks empty" is not "all work is done". */
-    (void)p;
-    (void)feed_jobs;
-    (void)handle_signals;
+    /* TODO(lab 03, part B): the parent's loop, until every worker has sent its sentinel:
+     * wait with report_poll() on the signalfd, the result pipe and, while jobs or pills
+     * are left to write, the job pipe; then handle what is ready: signals (sigfd_read();
+     * stop at SIGINT; at SIGCHLD, the robustness TODO above), results
+     * (collect_results()), room for jobs (feed_jobs()). Concepts: one loop waiting on
+     * several sources; why "the job pipe looks empty" is not "all work is done". */
     return true;
-}
-
-static void set_nonblocking(int fd)
-{
-    int flags = fcntl(fd, F_GETFL);
-    if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
-        die_errno("fcntl");
-}
-
-static void setup(struct parent *p)
-{
-    /* SIGINT and SIGCHLD arrive through a file descriptor that poll() watches. */
-    sigset_t mask;
-    sigemptyset(&mask);
-    sigaddset(&mask, SIGINT);
-    sigaddset(&mask, SIGCHLD);
-    if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
-        die_errno("sigprocmask");
-    p->signals = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-    if (p->signals < 0)
-        die_errno("signalfd");
-
-    int jobs[2], results[2];
-    if (pipe2(jobs, O_CLOEXEC) < 0 || pipe2(results, O_CLOEXEC) < 0)
-        die_errno("pipe2");
-    p->jobs_in = jobs[0];
-    p->jobs_out = jobs[1];
-    p->results_in = results[0];
-    p->results_out = results[1];
-    /* The parent never blocks on a pipe. Workers share one description of the job
-     * pipe's read end: non-blocking, so that a worker notices an empty pipe and posts
-     * its results before it sleeps (worker.c). */
-    set_nonblocking(p->jobs_out);
-    set_nonblocking(p->results_in);
-    set_nonblocking(p->jobs_in);
-
-    p->job_count = p->opts.numbers.count;
-    p->jobs = calloc(p->job_count, sizeof *p->jobs);
-    p->outcome = calloc(p->job_count, 1);
-    p->slot_count = p->opts.workers;
-    p->slots = calloc(p->slot_count, sizeof *p->slots);
-    if (p->jobs == NULL || p->outcome == NULL || p->slots == NULL)
-        die("out of memory");
-    for (size_t i = 0; i < p->job_count; i++)
-        p->jobs[i] = (struct pool_job){.seq = i + 1, .n = p->opts.numbers.values[i]};
-    order_jobs(p->jobs, p->job_count, p->opts.order, p->slot_count);
-    p->pills_wanted = p->slot_count;
-
-    p->mailboxes = mmap(NULL, p->slot_count * sizeof *p->mailboxes, PROT_READ | PROT_WRITE,
-                        MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (p->mailboxes == MAP_FAILED)
-        die_errno("mmap");
-}
-
-static void teardown(struct parent *p)
-{
-    munmap(p->mailboxes, p->slot_count * sizeof *p->mailboxes);
-    close(p->jobs_in);
-    close(p->jobs_out);
-    close(p->results_in);
-    close(p->results_out);
-    close(p->signals);
-    free(p->slots);
-    free(p->outcome);
-    free(p->jobs);
-    numlist_free(&p->opts.numbers);
 }
 
 int main(int argc, char *argv[])
 {
     struct parent p = {0};
-    pool_parse_options(argc, argv, usage, false, &p.opts);
-    setup(&p);
+    pool_parse_options(argc, argv, pool_procs_usage, false, &p.opts);
+    p.slot_count = p.opts.workers;
+    p.pills_wanted = p.slot_count; /* one poison pill per worker */
+    p.job_count = p.opts.numbers.count;
+    int err = channels_open(&p.ch, p.slot_count);
+    if (err < 0)
+        die_error("channels_open", err);
+    p.jobs = order_make_jobs(&p.opts.numbers, p.opts.order, p.slot_count);
+    p.slots = calloc(p.slot_count, sizeof *p.slots);
+    if (p.jobs == NULL || p.slots == NULL ||
+        report_init(&p.report, stdout, &p.opts.numbers, p.opts.timeline) < 0)
+        die("out of memory");
 
-    printf("Checking %zu numbers with %u processes:\n", p.job_count, p.slot_count);
-    fflush(stdout);
-    p.t0_ns = clock_now_ns();
+    report_start(&p.report, p.slot_count);
+    /* Fill the job pipe first: each worker then finds a job waiting the moment it starts. */
+    feed_jobs(&p);
     for (unsigned i = 0; i < p.slot_count; i++)
         start_worker(&p, i);
-
     bool completed = run_pool(&p);
     if (!completed) {
         /* TODO(lab 03, robustness): SIGINT: stop every worker still running now, rather
          * than let it finish its number. Concept: signals to children. */
     }
     reap_all(&p);
-    drain_results(&p);
+    collect_results(&p); /* what the last workers posted before they ended */
 
-    double elapsed = (double)(clock_now_ns() - p.t0_ns) / 1e9;
-    size_t unchecked = p.job_count - p.checked - p.errors;
-    if (!completed) {
-        printf("%zu checks in %.2fs (interrupted: %zu not checked)\n", p.checked, elapsed,
-               unchecked);
-    } else {
-        /* Every worker took its pill, so every job was taken: a job with neither a
-         * result nor an error was lost by a worker that died as it took it. */
-        for (size_t i = 0; i < p.job_count; i++) {
-            if (p.outcome[i] == OUTCOME_PENDING) {
-                printf("%16llu error: no result (its worker died)\n",
-                       (unsigned long long)p.opts.numbers.values[i]);
-                p.errors++;
-            }
-        }
-        if (p.errors > 0)
-            printf("%zu checks in %.2fs, %zu error%s\n", p.checked, elapsed, p.errors,
-                   p.errors == 1 ? "" : "s");
-        else
-            printf("%zu checks in %.2fs\n", p.checked, elapsed);
-    }
-    teardown(&p);
-    if (fflush(stdout) != 0)
+    int status = report_finish(&p.report, !completed);
+    if (status < 0)
         die_errno("stdout");
-    if (!completed)
-        return 128 + SIGINT;
-    return p.errors > 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+    channels_close(&p.ch);
+    report_free(&p.report);
+    free(p.slots);
+    free(p.jobs);
+    numlist_free(&p.opts.numbers);
+    return status;
 }

@@ -4,7 +4,8 @@
  * The C counterpart of Python's queue.SimpleQueue: put never blocks, get blocks while
  * the queue is empty. Items are fixed-size records copied in and out by value, so the
  * queue never holds a pointer into the caller's memory. One mutex protects everything;
- * one condition variable wakes getters when an item arrives.
+ * one condition variable wakes getters when an item arrives. The items are stored in a
+ * ring buffer that grows (ring.h).
  *
  * Thread-safety: queue_put, queue_get and queue_try_get may be called by any number of
  * threads at once. queue_init and queue_destroy may not: call them before the threads

@@ -11,6 +11,7 @@
  * results it has computed but not yet posted: posting a batch in one write instead of
  * one write per result is what lets tiny jobs go fast. If the worker dies, the parent
  * reads the mailbox to recover those results and to name the number that killed it.
+ * mailbox.h has the functions that take a job, keep a result and post a batch.
  */
 #ifndef CONCLAB_WORKER_H
 #define CONCLAB_WORKER_H

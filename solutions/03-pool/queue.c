@@ -4,11 +4,10 @@
 #include "queue.h"
 
 #include "die.h"
+#include "ring.h"
 
 #include <errno.h>
-#include <stdint.h>
 #include <stdlib.h>
-#include <string.h>
 
 #define QUEUE_INITIAL_CAPACITY 64
 
@@ -43,28 +42,6 @@ void queue_destroy(struct queue *queue)
     queue->items = NULL;
 }
 
-static char *slot(struct queue *queue, size_t i)
-{
-    return queue->items + ((queue->head + i) % queue->capacity) * queue->item_size;
-}
-
-/* Doubles the ring, keeping the items in order. Called with the mutex held. */
-static int grow(struct queue *queue)
-{
-    if (queue->capacity > SIZE_MAX / 2 / queue->item_size)
-        return -ENOMEM;
-    char *bigger = malloc(2 * queue->capacity * queue->item_size);
-    if (bigger == NULL)
-        return -ENOMEM;
-    for (size_t i = 0; i < queue->count; i++)
-        memcpy(bigger + i * queue->item_size, slot(queue, i), queue->item_size);
-    free(queue->items);
-    queue->items = bigger;
-    queue->capacity *= 2;
-    queue->head = 0;
-    return 0;
-}
-
 static void lock(struct queue *queue)
 {
     int err = pthread_mutex_lock(&queue->mutex);
@@ -82,28 +59,16 @@ static void unlock(struct queue *queue)
 int queue_put(struct queue *queue, const void *item)
 {
     lock(queue);
-    if (queue->count == queue->capacity) {
-        int err = grow(queue);
-        if (err < 0) {
-            unlock(queue);
-            return err;
-        }
+    int err = ring_push(queue, item);
+    if (err < 0) {
+        unlock(queue);
+        return err;
     }
-    memcpy(slot(queue, queue->count), item, queue->item_size);
-    queue->count++;
     /* Signal while holding the mutex: a getter between its check and its wait
      * cannot miss this, since it holds the mutex until the wait releases it. */
     pthread_cond_signal(&queue->nonempty);
     unlock(queue);
     return 0;
-}
-
-/* Takes the oldest item. Called with the mutex held and count > 0. */
-static void take(struct queue *queue, void *item)
-{
-    memcpy(item, slot(queue, 0), queue->item_size);
-    queue->head = (queue->head + 1) % queue->capacity;
-    queue->count--;
 }
 
 void queue_get(struct queue *queue, void *item)
@@ -113,7 +78,7 @@ void queue_get(struct queue *queue, void *item)
      * wake-up, and waits may also end spuriously. */
     while (queue->count == 0)
         pthread_cond_wait(&queue->nonempty, &queue->mutex);
-    take(queue, item);
+    ring_pop(queue, item);
     unlock(queue);
 }
 
@@ -122,7 +87,7 @@ bool queue_try_get(struct queue *queue, void *item)
     lock(queue);
     bool got = queue->count > 0;
     if (got)
-        take(queue, item);
+        ring_pop(queue, item);
     unlock(queue);
     return got;
 }

@@ -28,6 +28,14 @@ static const char usage[] =
     "Without --numbers or --range it checks the chapter's 20 numbers.\n"
     "Exit status: 0 ok, 1 failure, 2 bad usage or input.\n";
 
+/* Loads the numbers the options ask for into *numbers: the chapter's 20 without
+ * options. Bad input ends the program with a message and status 2. */
+static void load_numbers(struct numlist *numbers, const char *path, const char *first,
+                         const char *last)
+{
+    numlist_from_options(numbers, path, first, last);
+}
+
 int main(int argc, char *argv[])
 {
     static const struct option options[] = {
@@ -61,7 +69,7 @@ int main(int argc, char *argv[])
         cli_usage_error("unexpected argument '%s'", argv[optind]);
 
     struct numlist numbers;
-    numlist_from_options(&numbers, numbers_path, range_first, range_last);
+    load_numbers(&numbers, numbers_path, range_first, range_last);
 
     printf("Checking %zu numbers sequentially:\n", numbers.count);
     double start = clock_seconds();

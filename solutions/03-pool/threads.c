@@ -27,26 +27,6 @@
  * microseconds of work, so a drop request is answered well within the interval. */
 #define DIVISORS_PER_BREAK 256
 
-static const char usage[] =
-    "Usage: threads [N] [--gil[=MODE]] [--numbers FILE | --range FIRST LAST] [--timeline]\n"
-    "               [--largest-first | --balanced]\n"
-    "Check numbers for primality with N threads (default: one per online CPU).\n"
-    "\n"
-    "  N                  how many worker threads, 1 to 1024\n"
-    "  --gil[=MODE]       hold lab 02's simulated GIL while computing; MODE is new\n"
-    "                     (the default), old or none\n"
-    "  --numbers FILE     one number per line (0 to 2^64-1); '-' reads standard input\n"
-    "  --range FIRST LAST every number from FIRST to LAST\n"
-    "  --timeline         also print when each check started and ended (seconds)\n"
-    "  --largest-first    hand out the costliest checks first (estimated)\n"
-    "  --balanced         hand out in an order planned so that the workers finish together\n"
-    "  -h, --help         show this help and exit\n"
-    "  -V, --version      show the version and exit\n"
-    "\n"
-    "Without --numbers or --range it checks the chapter's 20 numbers. A result line\n"
-    "names the worker (its thread id) that checked the number.\n"
-    "Exit status: 0 ok, 1 failure, 2 bad usage or input.\n";
-
 /* What the workers share. The queues synchronise themselves; the GIL too. */
 struct shared {
     struct queue jobs;    /* struct pool_job: the jobs, then one pill per worker */
@@ -55,6 +35,7 @@ struct shared {
     bool use_gil;         /* read-only once the workers run */
 };
 
+/* primes_is_prime_with_pauses() calls a void (*)(void *): this one hands it to the GIL. */
 static void eval_breaker(void *arg)
 {
     gil_eval_breaker(arg);
@@ -100,7 +81,7 @@ static void *worker(void *arg)
 int main(int argc, char *argv[])
 {
     struct pool_options opts;
-    pool_parse_options(argc, argv, usage, true, &opts);
+    pool_parse_options(argc, argv, pool_threads_usage, true, &opts);
     struct shared s = {0};
     enum gil_mode mode = GIL_MODE_NONE;
     if (opts.gil_mode != NULL && gil_parse_mode(opts.gil_mode, &mode) < 0)
@@ -116,13 +97,10 @@ int main(int argc, char *argv[])
         die_error("gil_init", err);
 
     size_t count = opts.numbers.count;
-    struct pool_job *jobs = calloc(count, sizeof *jobs);
+    struct pool_job *jobs = order_make_jobs(&opts.numbers, opts.order, opts.workers);
     pthread_t *tids = calloc(opts.workers, sizeof *tids);
     if (jobs == NULL || tids == NULL)
         die("out of memory");
-    for (size_t i = 0; i < count; i++)
-        jobs[i] = (struct pool_job){.seq = i + 1, .n = opts.numbers.values[i]};
-    order_jobs(jobs, count, opts.order, opts.workers);
 
     if (s.use_gil)
         printf("Checking %zu numbers with %u threads holding a %s GIL:\n", count, opts.workers,
@@ -142,6 +120,7 @@ int main(int argc, char *argv[])
             die_error("pthread_create", err);
     }
 
+    /* Print results as they come, until every worker has sent its sentinel. */
     size_t checked = 0;
     for (unsigned sentinels = 0; sentinels < opts.workers;) {
         struct pool_result r;
@@ -172,5 +151,5 @@ int main(int argc, char *argv[])
     numlist_free(&opts.numbers);
     if (fflush(stdout) != 0)
         die_errno("stdout");
-    return EXIT_SUCCESS;
+    return checked == count ? EXIT_SUCCESS : EXIT_FAILURE;
 }

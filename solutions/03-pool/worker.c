@@ -4,76 +4,23 @@
 #include "worker.h"
 
 #include "clock.h"
+#include "mailbox.h"
 #include "primes.h"
 
-#include <errno.h>
-#include <poll.h>
-#include <stdbool.h>
+#include <stdint.h>
 #include <unistd.h>
-
-/* Posts the mailbox's unposted results in one write(2) of at most PIPE_BUF bytes:
- * the kernel puts it in the pipe in one piece even when other workers write too.
- * Returns 0 or -1. */
-static int post_results(int fd, struct worker_mailbox *box)
-{
-    uint32_t count = atomic_load_explicit(&box->unposted, memory_order_relaxed);
-    if (count == 0)
-        return 0;
-    size_t size = count * sizeof box->results[0];
-    for (;;) {
-        ssize_t w = write(fd, box->results, size);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w != (ssize_t)size)
-            return -1;
-        atomic_store_explicit(&box->unposted, 0, memory_order_release);
-        return 0;
-    }
-}
-
-/* Adds a result to the mailbox: the entry first, then the count that makes it count. */
-static void keep_result(struct worker_mailbox *box, const struct pool_result *result)
-{
-    uint32_t count = atomic_load_explicit(&box->unposted, memory_order_relaxed);
-    box->results[count] = *result;
-    atomic_store_explicit(&box->unposted, count + 1, memory_order_release);
-}
-
-/* Takes one job. Returns 1 with a job, 0 at end of file, -1 on error. When the pipe is
- * empty it first posts what the mailbox holds, then sleeps until a job arrives. */
-static int take_job(int jobs_fd, int results_fd, struct worker_mailbox *box, struct pool_job *job)
-{
-    for (;;) {
-        ssize_t r = read(jobs_fd, job, sizeof *job);
-        if (r == (ssize_t)sizeof *job)
-            return 1;
-        if (r == 0)
-            return 0; /* no writer left: the parent is gone */
-        if (r > 0)
-            return -1; /* jobs are written whole: a torn one means a broken writer */
-        if (errno == EINTR)
-            continue;
-        if (errno != EAGAIN)
-            return -1;
-        if (post_results(results_fd, box) < 0)
-            return -1;
-        struct pollfd wait_for_job = {.fd = jobs_fd, .events = POLLIN};
-        if (poll(&wait_for_job, 1, -1) < 0 && errno != EINTR)
-            return -1;
-    }
-}
 
 int worker_run(int jobs_fd, int results_fd, struct worker_mailbox *box)
 {
     int32_t me = (int32_t)getpid();
     for (;;) {
         struct pool_job job;
-        int got = take_job(jobs_fd, results_fd, box, &job);
+        int got = mailbox_take_job(box, jobs_fd, results_fd, &job);
         if (got <= 0)
             return got == 0 ? 0 : 1;
         if (job.seq == POOL_POISON_PILL) {
-            keep_result(box, &(struct pool_result){.seq = POOL_SENTINEL, .worker = me});
-            return post_results(results_fd, box) == 0 ? 0 : 1;
+            mailbox_keep(box, &(struct pool_result){.seq = POOL_SENTINEL, .worker = me});
+            return mailbox_post(box, results_fd) == 0 ? 0 : 1;
         }
 
         atomic_store_explicit(&box->current, job.seq, memory_order_relaxed);
@@ -82,7 +29,7 @@ int worker_run(int jobs_fd, int results_fd, struct worker_mailbox *box)
         result.start_ns = clock_now_ns();
         result.prime = primes_is_prime(job.n);
         result.end_ns = clock_now_ns();
-        keep_result(box, &result);
+        mailbox_keep(box, &result);
         atomic_store_explicit(&box->current, 0, memory_order_relaxed);
 
         /* Post when the batch is full or its oldest result has waited long enough. */
@@ -90,7 +37,7 @@ int worker_run(int jobs_fd, int results_fd, struct worker_mailbox *box)
         if (count == WORKER_BATCH ||
             result.end_ns - box->results[0].end_ns >= WORKER_POST_AFTER_NS ||
             result.end_ns - result.start_ns >= WORKER_POST_AFTER_NS) {
-            if (post_results(results_fd, box) < 0)
+            if (mailbox_post(box, results_fd) < 0)
                 return 1;
         }
     }

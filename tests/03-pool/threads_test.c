@@ -1,5 +1,9 @@
 /*
  * Graded tests of lab 03, parts C and D: threads, and threads --gil.
+ *
+ * threads --gil links the student's lab 02 GIL (labs/02-gil/gil.c, lab.mk's USES), and so
+ * does this test binary: part D's test first checks that GIL itself, so that an
+ * unfinished lab 02 is named as the cause rather than part D.
  */
 #include "graded.h"
 #include "pool_util.h"
@@ -8,6 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#define FINISH_LAB02                                                                               \
+    "this test uses your lab 02 GIL (labs/02-gil/gil.c): finish lab 02 parts A and B first"
 
 static void assert_success(const struct run_result *r, const char *what)
 {
@@ -92,8 +100,45 @@ GRADED(threads, has_no_data_race)
     }
 }
 
+/* The step `step` ("held 1", ...) in the probe's report, or -1 if it is missing. */
+static int probe_step(const char *out, const char *step)
+{
+    const char *at = strstr(out, step);
+    int value = -1;
+    if (at != NULL)
+        sscanf(at + strlen(step), " %d", &value);
+    return value;
+}
+
+/* Fails the test, naming lab 02, unless lab 02's GIL lets one holder in at a time and
+ * hands the GIL over on release. The GIL runs in gil_probe_driver (built from
+ * labs/02-gil/gil.c), whose every step has a deadline: an unfinished GIL makes this
+ * fail, never hang. */
+static void assert_lab02_gil_works(void)
+{
+    const char *argv[] = {program_path(LAB, "gil_probe_driver"), NULL};
+    struct run_spec spec = {.argv = argv, .timeout_s = 30};
+    struct run_result r;
+    cr_assert(run_program(&spec, &r), "could not start %s", argv[0]);
+    cr_assert(probe_step(r.out, "held") == 1,
+              FINISH_LAB02 ": gil_acquire() on a free GIL did not return (%s)",
+              run_describe_end(&r));
+    int taken = probe_step(r.out, "taken");
+    cr_assert(taken != 2,
+              FINISH_LAB02 ": a second thread got the GIL while the first still held it "
+                           "(part A: gil_acquire() waits while the GIL is held)");
+    cr_assert(taken == 1,
+              FINISH_LAB02 ": a thread waiting in gil_acquire() did not get the GIL within 10 s "
+                           "of its release (part A: gil_release() wakes a waiter)");
+    cr_assert(probe_step(r.out, "released") == 1,
+              FINISH_LAB02 ": gil_release() did not return once a waiter had taken the GIL "
+                           "(part B: forced switching)");
+    run_result_free(&r);
+}
+
 GRADED(threads, with_the_gil_computes_on_one_core_at_a_time)
 {
+    assert_lab02_gil_works();
     /* About 0.12 s of checks on 3 threads holding the simulated GIL: correct results,
      * and CPU time no more than the wall time allows one core to use. */
     uint64_t numbers[12];
@@ -108,7 +153,8 @@ GRADED(threads, with_the_gil_computes_on_one_core_at_a_time)
     double cpu = r.user_s + r.sys_s;
     cr_assert(cpu <= 1.4 * r.wall_s + 0.05,
               "threads 3 --gil used %.2f s of CPU in %.2f s: more than one core at a time. "
-              "Does each worker hold the GIL (gil_acquire) while it checks a number?",
+              "Does each worker hold the GIL (gil_acquire) while it checks a number? (The "
+              "GIL is your lab 02's, labs/02-gil/gil.c.)",
               cpu, r.wall_s);
     pool_output_free(&po);
     free(input);
