@@ -231,6 +231,11 @@ test: deps-check
 	  echo "Running the support library's tests instead. Grade your labs with: make grade"; \
 	  $(MAKE) --no-print-directory libtests NO_DEPS_CHECK=1 && $(BUILD)/lib/tests; fi
 
+## classroom: build/dist/classroom.yml, GitHub Classroom's workflow from the rubrics (BY=test|part|lab)
+.PHONY: classroom
+classroom: deps-check
+	@python3 scripts/make-classroom $(if $(BY),--by $(BY)) $(foreach l,$(LAB),--lab $(l))
+
 ## handout: build/dist/conclab-handout.tar.gz (no solutions, mutants or hidden tests; WALKTHROUGHS=1)
 ## gradescope: build/dist/autograder.zip (LAB= restricts it to some labs)
 .PHONY: handout gradescope

@@ -11,8 +11,9 @@ is all-or-nothing, and the split decides the partial credit:
   --by part   one step per part of the handout (fewer, coarser steps);
   --by lab    one step per lab.
 The reporter step then sums the steps. Hidden tests are left out (the template
-repository is the students' own). The kit's copy is docs/classroom/classroom.yml, and
-tests/scripts/classroom_test checks that it is what this command writes.
+repository is the students' own). `make handout` puts the default workflow in the
+handout as .github/workflows/classroom.yml; `make classroom` writes it to
+build/dist/classroom.yml; tests/scripts/classroom_test checks its structure.
 """
 import argparse
 import os

@@ -11,7 +11,8 @@ Makefile, README.md, .clang-format, .ci/. It never holds:
   - the instructor's tools and the kit's own script tests (conclab.kit.in_handout);
   - unless --with-walkthroughs, docs/NN-name.md (they walk through the reference).
 Markdown pages lose their kit-only blocks and their links to files left out
-(conclab/instructor/markdown.py).
+(conclab/instructor/markdown.py). It adds .github/workflows/classroom.yml, GitHub
+Classroom's autograding workflow written from the rubrics (scripts/make-classroom).
 scripts/check-handout proves it. Exit status 0 on success, 1 on failure, 2 bad usage.
 """
 import argparse
@@ -22,7 +23,7 @@ import sys
 import tarfile
 
 from conclab import kit
-from conclab.instructor import markdown
+from conclab.instructor import classroom, markdown
 
 KIT = kit.ROOT
 TOP = "conclab"
@@ -84,6 +85,10 @@ def main():
                 data = markdown.for_handout(data.decode("utf-8"), rel, shipped).encode()
             mode = 0o755 if os.access(path, os.X_OK) else 0o644
             add(tar, rel, data, mode)
+        # GitHub Classroom's workflow, written from the rubrics: a repository made from
+        # the handout autogrades out of the box (docs/instructors.md, GitHub Classroom).
+        workflow = classroom.workflow("test", kit.rubric_labs()).encode()
+        add(tar, ".github/workflows/classroom.yml", workflow, 0o644)
     os.replace(tmp, out)
     print(f"make-handout: {os.path.relpath(out, os.getcwd())}: {len(files)} files; "
           f"left out solutions/, tests/mutants/, instructor tools, hidden tests "
