@@ -69,9 +69,12 @@ def make_impl(mutant, into, root=kit.ROOT):
     shutil.rmtree(into, ignore_errors=True)
     os.makedirs(folder)
     for name in kit.student_files(mutant.lab, root):
-        src = os.path.join(root, "solutions", mutant.lab, name)
-        if os.path.isfile(src):
-            shutil.copyfile(src, os.path.join(folder, name))
+        # The reference's version, or the starter's where the reference keeps it as is.
+        for tree in ("solutions", "labs"):
+            src = os.path.join(root, tree, mutant.lab, name)
+            if os.path.isfile(src):
+                shutil.copyfile(src, os.path.join(folder, name))
+                break
     # --fuzz=0: a hunk whose context moved away is stale, not "close enough".
     proc = subprocess.run(["patch", "--batch", "--forward", "--fuzz=0", "--silent",
                            "--no-backup-if-mismatch", "-p1", "-d", folder, "-i",
