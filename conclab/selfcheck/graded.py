@@ -1,0 +1,109 @@
+"""The self-check's grading checks: the reference scores full marks, the starter passes
+no graded test, and every known-wrong submission is caught with a hint that names its
+cause."""
+import os
+import time
+
+from conclab import grading as g
+from conclab import kit
+from conclab.selfcheck import mutants
+from conclab.selfcheck.tally import section
+
+KIT = kit.ROOT
+
+
+def check_solutions(t, labs):
+    section("solutions/ scores full marks")
+    started = time.monotonic()
+    report = g.grade("solutions", labs=labs)
+    for lab in labs:
+        outcomes = [o for o in report.outcomes if o.entry.lab == lab]
+        bad = [o for o in outcomes if o.status in ("FAIL", "ERROR")]
+        skipped = [o for o in outcomes if o.status == "SKIP"]
+        for o in skipped:
+            t.skip(f"{lab}: {o.entry.test}", o.message)
+        if bad:
+            t.fail(f"{lab}: the reference fails {len(bad)} test(s)",
+                   "\n".join(f"{o.entry.test}: {o.message}" for o in bad))
+        else:
+            secs = sum(o.seconds for o in outcomes)
+            t.ok(f"{lab}: reference {g.format_points(report.score(lab))}/"
+                 f"{g.format_points(report.max_score(lab))} in {secs:.1f} s")
+    elapsed = time.monotonic() - started
+    (t.ok if elapsed <= 60 else t.fail)(f"all labs graded in {elapsed:.0f} s (limit 60 s)")
+    return report
+
+
+def check_starter(t, labs):
+    section("the starter (labs/) passes no graded test")
+    report = g.grade("labs", labs=labs)
+    for lab in labs:
+        outcomes = [o for o in report.outcomes if o.entry.lab == lab]
+        passed = [o for o in outcomes if o.status == "PASS"]
+        if passed:
+            t.fail(f"{lab}: the starter passes {len(passed)} graded test(s): they assert "
+                   f"nothing the student has to write",
+                   "\n".join(o.entry.test for o in passed))
+        else:
+            t.ok(f"{lab}: starter scores 0/{g.format_points(report.max_score(lab))}")
+    return report
+
+
+def check_mutants(t, labs, only=None):
+    section("known-wrong submissions are caught")
+    for lab in labs:
+        found = mutants.all_mutants(lab)
+        if not found and not only:
+            t.fail(f"{lab}: no known-wrong submission in tests/mutants/{lab}/: nothing shows "
+                   f"that its tests can catch a mistake")
+        rubric = {e.test for e in g.read_rubric(lab)}
+        for m in found:
+            if only and only not in (m.name, m.label):
+                continue
+            if not m.must_fail:
+                t.fail(f"{m.label}: its patch names no must-fail test")
+                continue
+            unknown = [x for x in m.must_fail if x not in rubric]
+            if unknown:
+                t.fail(f"{m.label}: must-fail names tests not in the rubric: {unknown}")
+                continue
+            base = os.path.join(KIT, "build", "mutants", lab, m.name)
+            try:
+                impl = mutants.make_impl(m, os.path.join(base, "impl"))
+            except mutants.StaleMutant as e:
+                t.fail(f"{m.label}: STALE: the patch no longer applies", str(e))
+                continue
+            report = g.Report()
+            for test in m.must_fail:
+                part = g.grade(impl, labs=[lab], test_filter=test,
+                               out=os.path.join(base, "out"),
+                               tsan_out=os.path.join(base, "tsan"))
+                report.outcomes += part.outcomes
+            outcomes = {o.entry.test: o for o in report.outcomes}
+            if any("does not build" in o.message for o in outcomes.values()):
+                t.fail(f"{m.label}: the mutant does not compile (a mutant must build)",
+                       next(iter(outcomes.values())).message)
+                continue
+            passed = [x for x in m.must_fail if outcomes[x].status == "PASS"]
+            skipped = [x for x in m.must_fail if outcomes[x].status == "SKIP"]
+            caught = [x for x in m.must_fail if outcomes[x].status == "FAIL"]
+            if passed:
+                t.fail(f"{m.label} ({m.what}) NOT caught by: {', '.join(passed)}")
+            elif not caught and not skipped:
+                t.fail(f"{m.label}: no must-fail test failed (grader errors?)",
+                       "\n".join(f"{o.entry.test}: {o.status} {o.message}"
+                                 for o in outcomes.values()))
+            elif skipped and not caught:
+                t.skip(m.label, "its tests are skipped on this machine: "
+                       + outcomes[skipped[0]].message)
+            elif not m.hint:
+                t.fail(f"{m.label}: caught, but its patch names no hint words (hint: ...): "
+                       f"nothing checks that the student is told the cause")
+            elif mutants.missing_hint_words(m, outcomes.values()):
+                t.fail(f"{m.label}: caught, but the hint a student reads does not name "
+                       f"{', '.join(repr(w) for w in mutants.missing_hint_words(m, outcomes.values()))}",
+                       "\n".join(f"{o.entry.test}: {o.message}" for o in outcomes.values()
+                                 if o.status == "FAIL"))
+            else:
+                t.ok(f"{m.label}: caught by {len(caught)} test(s), hint names "
+                     f"{', '.join(m.hint)} ({m.what})")
