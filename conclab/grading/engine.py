@@ -32,7 +32,7 @@ KIT = kit.ROOT
 
 # Each test binary runs under `timeout -k`, with the rubric's timeout. Criterion's own
 # timeouts are not used: Debian's 2.4.1 ignores --timeout on the command line (verified:
-# tests/scripts/grader-selftest) and can hang on per-test timeouts under load.
+# tests/scripts/grader_test) and can hang on per-test timeouts under load.
 BACKSTOP_EXTRA_S = 1  # for Criterion's start-up, which runs before the test
 KILL_AFTER_S = 3
 OUTPUT_CAP = 64 * 1024  # bytes of a test binary's stdout/stderr kept for messages

@@ -10,7 +10,7 @@ It fails when any of these fails:
   6. every known-wrong submission (tests/mutants/<lab>/<name>.patch, applied to the
      reference) fails the tests its metadata lists; a patch that no longer applies fails;
   7. the solutions run clean under ASan+UBSan and ThreadSanitizer (tests/<lab>/sanitize);
-  8. the kit's script tests (tests/scripts/*) pass.
+  8. the kit's script tests (tests/scripts/*_test) pass.
 It prints each check and ends with one line: "selfcheck: N passed, N failed, N skipped".
 """
 import argparse
@@ -169,7 +169,8 @@ def check_sanitizers(t, labs):
 
 def check_scripts(t):
     section("script tests (tests/scripts/)")
-    scripts = sorted(p for p in glob.glob(os.path.join(KIT, "tests", "scripts", "*"))
+    # The tests are tests/scripts/*_test; the folder's other files are their tools.
+    scripts = sorted(p for p in glob.glob(os.path.join(KIT, "tests", "scripts", "*_test"))
                      if os.access(p, os.X_OK) and not os.path.isdir(p))
     if not scripts:
         t.skip("script tests", "none in tests/scripts/")
