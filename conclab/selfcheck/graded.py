@@ -98,7 +98,10 @@ def check_mutants(t, labs, only=None):
                        + outcomes[skipped[0]].message)
             elif not m.hint:
                 t.fail(f"{m.label}: caught, but its patch names no hint words (hint: ...): "
-                       f"nothing checks that the student is told the cause")
+                       f"nothing checks that the student is told the cause",
+                       "what the student reads:\n" + "\n".join(
+                           f"{o.entry.test}: {o.message}" for o in outcomes.values()
+                           if o.status == "FAIL"))
             elif mutants.missing_hint_words(m, outcomes.values()):
                 t.fail(f"{m.label}: caught, but the hint a student reads does not name "
                        f"{', '.join(repr(w) for w in mutants.missing_hint_words(m, outcomes.values()))}",
