@@ -1,532 +1,660 @@
 /*
- * Graded tests of lab 02, parts A to C: the GIL itself, called directly from threads.
+ * Graded tests of lab 02, parts A to C: the GIL itself.
  *
- * Mutual exclusion is observed with a probe: a thread writes its id into a shared word,
- * does a unit of work, and checks the word still holds its id. Under a GIL no other
- * thread runs bytecode meanwhile, so the word never changes under its feet.
- * Timing bounds are one-sided or generous: a loaded machine makes things slower, and a
- * condition-variable timeout never fires early.
+ * The student's GIL runs in gil_driver (gil_driver.c, built from gil.c and the given
+ * modules): these tests tell it which scenario to play, with parameters drawn at random
+ * for each run, and judge what it reports, so no student code runs in this process.
+ * What they judge is mechanism: when each thread's units of work began and ended (two
+ * threads never inside one at once), who had the GIL before whom (a waiter gets it only
+ * after the holder let go), the counters of gil_get_stats, the given eval loop's count
+ * of threads running bytecode at once, and, from /proc, the CPU time of waiting threads.
+ * Timing bounds are one-sided or generous: a loaded machine only makes things slower,
+ * and a condition-variable timeout never fires early. Every time a check compares was
+ * taken in the thread it is about, after that thread was known to be running.
  */
+#include "driver.h"
 #include "graded.h"
-#include "harness.h"
 
-#include "clock.h"
-#include "gil.h"
-#include "interp.h"
+#include <criterion/logging.h>
 
-#include <pthread.h>
-#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
+#include <unistd.h>
 
-#define MS CLOCK_NS_PER_MS
+#define LAB    "02-gil"
+#define DRIVER "gil_driver"
+#define MS     1e6 /* nanoseconds, as the driver reports times */
 
-/* ----------------------------------------------------------------- shared helpers */
+/* ----------------------------------------------------------------- helpers */
 
-struct probe {
-    atomic_int owner;      /* id of the thread that last started a unit */
-    atomic_int violations; /* units during which another thread started one */
-};
-
-/* One unit of "bytecode" that notices if another thread ran one at the same time. */
-static void probe_unit(struct probe *probe, int me)
+static long random_between(long low, long high)
 {
-    atomic_store(&probe->owner, me);
-    volatile uint64_t sink = interp_unit((uint64_t)me);
-    (void)sink;
-    if (atomic_load(&probe->owner) != me)
-        atomic_fetch_add(&probe->violations, 1);
+    static bool seeded;
+    if (!seeded) {
+        struct timespec now;
+        clock_gettime(CLOCK_REALTIME, &now);
+        srand48(now.tv_nsec ^ now.tv_sec ^ getpid());
+        seeded = true;
+    }
+    return low + (long)(drand48() * (double)(high - low + 1));
 }
 
-static void start_thread(pthread_t *thread, void *(*fn)(void *), void *arg)
+/* The likely causes of a thread blocked for good in the GIL. */
+static const char *const BLOCKED =
+    "a thread waits forever: a waiter never woken (gil_release must signal `cond`), or a "
+    "forced release never told that another thread took the GIL (taking it must broadcast "
+    "`switch_cond`)";
+
+/* Fails the test with what the driver said, when a report it owes does not come. The
+ * driver reports "<command> stuck" (and ends) when a scenario is blocked for good. */
+static void no_report(struct driver *d, const char *waiting_for, const char *likely,
+                      const char *stuck)
 {
-    int error = pthread_create(thread, NULL, fn, arg);
-    cr_assert_eq(error, 0, "pthread_create failed: %d", error);
+    struct run_result r;
+    driver_finish(d, &r);
+    const char *cause = likely;
+    if (strstr(r.out, " stuck\n") != NULL)
+        cause = stuck != NULL ? stuck : BLOCKED;
+    else if (r.exited && !r.timed_out)
+        cause = "it ended by itself in the middle of a scenario: does the code under test "
+                "call exit()?";
+    else if (r.signaled && !r.timed_out)
+        cause = "it crashed inside the code under test";
+    cr_assert_fail("expected the test driver to report \"%s\", observed none (the driver: %s). "
+                   "Likely cause: %s\nits output ended with: %.300s%.300s",
+                   waiting_for, run_describe_end(&r), cause,
+                   r.out_len > 300 ? r.out + r.out_len - 300 : r.out, r.err);
 }
 
-static void init_gil(struct gil *gil, enum gil_mode mode, int64_t interval_ns)
+/* The next report that starts with prefix; a missing one fails the test with `likely`,
+ * or, if the driver said a scenario was stuck, with `stuck` (NULL: BLOCKED). */
+static char *expect(struct driver *d, const char *prefix, double timeout_s, const char *likely,
+                    const char *stuck)
 {
-    int error = gil_init(gil, mode, interval_ns);
-    cr_assert_eq(error, 0, "gil_init(%s, %lld ns) returned %d, expected 0", gil_mode_name(mode),
-                 (long long)interval_ns, error);
+    char *line = driver_expect(d, prefix, timeout_s);
+    if (line == NULL || strstr(line, " stuck") != NULL) {
+        free(line);
+        no_report(d, prefix, likely, stuck);
+    }
+    return line;
 }
 
-/* Waits until *flag is true or timeout_ns passed; returns the flag. */
-static bool wait_for_flag(atomic_bool *flag, int64_t timeout_ns)
+/* The number after " key " in a report. */
+static long long field(const char *line, const char *key)
 {
-    int64_t deadline = clock_now_ns() + timeout_ns;
-    while (!atomic_load(flag) && clock_now_ns() < deadline)
-        clock_sleep_ns(MS / 2);
-    return atomic_load(flag);
+    char pattern[64];
+    snprintf(pattern, sizeof pattern, " %s ", key);
+    const char *p = strstr(line, pattern);
+    cr_assert_not_null(p, "the test driver's report \"%.200s\" has no field '%s'", line, key);
+    return strtoll(p + strlen(pattern), NULL, 10);
 }
+
+static void finish(struct driver *d)
+{
+    struct run_result r;
+    driver_finish(d, &r);
+    run_result_free(&r);
+}
+
+/* The likely causes of two threads holding the GIL at once. */
+static const char *const OUTSIDE =
+    "gil_acquire must return holding the GIL, which no other thread then holds: under the "
+    "mutex, wait while `locked` is set (in a while loop: a woken waiter looks again), then "
+    "set it; and only gil_release or the eval breaker let it go (a GIL taken and let go "
+    "again inside gil_acquire leaves the work outside the GIL)";
 
 /* ----------------------------------------------------------------- mutual exclusion */
 
 #define HAMMER_THREADS 6
+#define HAMMER_UNITS   2000
 
-struct hammer {
-    struct gil *gil;
-    struct probe *probe;
-    int64_t deadline_ns;
-    long *shared_counter; /* plain long: only the GIL protects it */
-    int id;
-    long rounds; /* this thread's increments of *shared_counter */
+struct unit {
+    long long start, end;
+    int thread;
 };
 
-static void *hammer_main(void *arg)
+static int by_start(const void *a, const void *b)
 {
-    struct hammer *h = arg;
-    while (h->rounds < 2000 && clock_now_ns() < h->deadline_ns) {
-        gil_acquire(h->gil);
-        for (int i = 0; i < 20; i++) {
-            gil_eval_breaker(h->gil);
-            probe_unit(h->probe, h->id);
-            long seen = *h->shared_counter;
-            *h->shared_counter = seen + 1;
-            h->rounds++;
-        }
-        gil_release(h->gil);
-    }
-    return NULL;
+    const struct unit *x = a, *y = b;
+    return (x->start > y->start) - (x->start < y->start);
 }
 
-static void hammer(enum gil_mode mode)
+static void hammer(struct driver *d, const char *mode)
 {
-    struct gil gil;
-    init_gil(&gil, mode, 200 * CLOCK_NS_PER_US);
-    gil_set_check_interval(&gil, 7);
-    struct probe probe = {0};
-    long counter = 0;
-    struct hammer h[HAMMER_THREADS];
-    pthread_t threads[HAMMER_THREADS];
-    for (int i = 0; i < HAMMER_THREADS; i++) {
-        h[i] = (struct hammer){.gil = &gil,
-                               .probe = &probe,
-                               .deadline_ns = clock_now_ns() + 700 * MS,
-                               .shared_counter = &counter,
-                               .id = i + 1};
-        start_thread(&threads[i], hammer_main, &h[i]);
+    long interval_us = random_between(100, 400), check = random_between(3, 15);
+    long section = random_between(10, 30);
+    driver_send(d, "hammer %s %d %ld %ld %d %ld 700", mode, HAMMER_THREADS, interval_us, check,
+                HAMMER_UNITS, section);
+    struct unit *units = calloc(HAMMER_THREADS * HAMMER_UNITS, sizeof *units);
+    cr_assert_not_null(units);
+    size_t count = 0;
+    for (int t = 1; t <= HAMMER_THREADS; t++) {
+        char *line = expect(d, "hammer", 15, "a crash, or a thread blocked for good", NULL);
+        cr_assert(strncmp(line, "hammer-thread", 13) == 0, "unexpected report: %.200s", line);
+        int n = (int)field(line, "units");
+        char *word = strstr(line, " times") + 6;
+        for (int k = 0; k < n && count < HAMMER_THREADS * HAMMER_UNITS; k++, count++) {
+            units[count].thread = t;
+            units[count].start = strtoll(word, &word, 10);
+            units[count].end = strtoll(word, &word, 10);
+        }
+        free(line);
     }
-    long total = 0;
-    for (int i = 0; i < HAMMER_THREADS; i++) {
-        pthread_join(threads[i], NULL);
-        total += h[i].rounds;
+    char *line = expect(d, "hammer counter", 10, "the driver ended early", NULL);
+    long long counter = field(line, "counter"), switches = field(line, "switches");
+    free(line);
+
+    /* In start order, a unit must begin after every earlier unit of another thread has
+     * ended: under the GIL no two threads run bytecode at once. */
+    qsort(units, count, sizeof *units, by_start);
+    long overlaps = 0, changes = 0;
+    struct unit first = {0}, other = {0};
+    struct unit latest = {.end = -1};
+    for (size_t i = 0; i < count; i++) {
+        if (i > 0 && units[i].thread != units[i - 1].thread)
+            changes++;
+        if (latest.end > units[i].start && latest.thread != units[i].thread) {
+            if (overlaps++ == 0) {
+                first = units[i];
+                other = latest;
+            }
+        }
+        if (units[i].end > latest.end)
+            latest = units[i];
     }
-    cr_assert_eq(atomic_load(&probe.violations), 0,
-                 "%s GIL: %d units of work ran while another thread was also running one "
-                 "(%d threads hammering): two threads held the GIL at once. Look at "
-                 "gil_acquire: does a thread take the GIL only when it is not locked, under "
-                 "the mutex?",
-                 gil_mode_name(mode), atomic_load(&probe.violations), HAMMER_THREADS);
-    cr_assert_eq(counter, total,
-                 "%s GIL: a counter incremented only under the GIL reads %ld, but the threads "
-                 "made %ld increments: some were lost to a race",
-                 gil_mode_name(mode), counter, total);
-    cr_assert(total > 0, "%s GIL: no thread made progress in 0.7 s", gil_mode_name(mode));
-    struct gil_stats stats;
-    gil_get_stats(&gil, &stats);
-    cr_assert(stats.switches >= 2,
-              "%s GIL: %d threads each took the GIL, but the switch counter says %llu: count a "
-              "switch each time a thread other than the last holder takes it",
-              gil_mode_name(mode), HAMMER_THREADS, (unsigned long long)stats.switches);
-    gil_destroy(&gil);
+    cr_assert(overlaps == 0,
+              "%s GIL, %d threads hammering it: expected no unit of work to start while "
+              "another thread was inside one, observed %ld (e.g. thread %d ran one from "
+              "%.3f to %.3f ms while thread %d was in one from %.3f to %.3f ms): two threads "
+              "held the GIL at once. Likely cause: %s",
+              mode, HAMMER_THREADS, overlaps, first.thread, first.start / MS, first.end / MS,
+              other.thread, other.start / MS, other.end / MS, OUTSIDE);
+    cr_assert(counter == (long long)count,
+              "%s GIL: expected a counter incremented only under the GIL to read %zu (the "
+              "units run), observed %lld: updates were lost to a race. Likely cause: %s",
+              mode, count, counter, OUTSIDE);
+    cr_assert(count > 0, "%s GIL: expected the threads to make progress, none ran a unit in 0.7 s",
+              mode);
+    cr_assert(switches >= 2 && switches >= changes,
+              "%s GIL: expected the switch counter to count every time a thread other than the "
+              "last holder took the GIL: the units show the GIL changing hands at least %ld "
+              "times, the counter says %lld. Count a switch in the helper every acquisition "
+              "goes through, when gil_self() differs from last_holder",
+              mode, changes, switches);
+    free(units);
 }
 
 GRADED(gil, never_has_two_holders)
 {
-    hammer(GIL_MODE_NEW);
-    hammer(GIL_MODE_OLD);
+    struct driver d;
+    driver_start(&d, LAB, DRIVER, 30);
+    hammer(&d, "new");
+    hammer(&d, "old");
+    finish(&d);
 }
 
 /* ----------------------------------------------------------------- wake on release */
 
-struct waiter {
-    struct gil *gil;
-    atomic_bool acquired;
-    int64_t requested_ns, acquired_ns;
-    int64_t cpu_ns; /* CPU time this thread spent inside gil_acquire */
-};
-
-static int64_t thread_cpu_ns(void)
+static void check_wakes_waiter(struct driver *d, const char *mode, const char *how)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return clock_ns_from_timespec(ts);
-}
-
-static void *waiter_main(void *arg)
-{
-    struct waiter *w = arg;
-    int64_t cpu0 = thread_cpu_ns();
-    w->requested_ns = clock_now_ns();
-    gil_acquire(w->gil);
-    w->acquired_ns = clock_now_ns();
-    w->cpu_ns = thread_cpu_ns() - cpu0;
-    atomic_store(&w->acquired, true);
-    gil_release(w->gil);
-    return NULL;
-}
-
-static void check_wakes_waiter(enum gil_mode mode)
-{
-    struct gil gil;
     /* A 2 s interval: a waiter that is never signalled would only wake at its timeout. */
-    init_gil(&gil, mode, 2000 * MS);
-    gil_acquire(&gil);
-    struct waiter w = {.gil = &gil};
-    atomic_init(&w.acquired, false);
-    pthread_t thread;
-    start_thread(&thread, waiter_main, &w);
-    clock_sleep_ns(100 * MS);
-    cr_assert(!atomic_load(&w.acquired),
-              "%s GIL: a second thread's gil_acquire returned while the first thread still "
-              "held the GIL: expected it to block until gil_release",
-              gil_mode_name(mode));
-    int64_t released_ns = clock_now_ns();
-    gil_release(&gil);
-    bool got = wait_for_flag(&w.acquired, 1500 * MS);
-    cr_assert(got,
-              "%s GIL: after gil_release, the waiting thread still did not hold the GIL "
-              "1.5 s later: does gil_release signal the condition variable the waiters wait "
-              "on?",
-              gil_mode_name(mode));
-    double delay_ms = (double)(w.acquired_ns - released_ns) / MS;
+    long hold_ms = random_between(60, 150);
+    driver_send(d, "wake %s 2000000 %ld %s", mode, hold_ms, how);
+    char stuck[300];
+    snprintf(stuck, sizeof stuck,
+             "%s GIL: expected the waiting thread to get the GIL soon after gil_release, "
+             "observed it still waiting 3 s later. Likely cause: gil_release does not signal "
+             "the condition variable the waiters wait on (`cond`), or a woken waiter does "
+             "not look at `locked` again",
+             mode);
+    char *line = expect(d, "wake", 15, "a crash in gil_acquire or gil_release?", stuck);
+    long long requested = field(line, "requested"), released = field(line, "released");
+    long long acquired = field(line, "acquired"), forced = field(line, "forced");
+    bool early = field(line, "early") != 0;
+    free(line);
+    const char *holding =
+        strcmp(how, "work") == 0 ? "was running units of work and eval breakers" : "was sleeping";
+    if (forced > 0)
+        cr_assert(!early && acquired >= released,
+                  "%s GIL: expected a second thread's gil_acquire to block while the first "
+                  "thread held the GIL (it %s, %ld ms, in a 2 s switch interval), observed "
+                  "the holder let go at its eval breaker, on a drop request raised before "
+                  "the interval was over: the waiter got it %.1f ms after it asked. A waiter "
+                  "must raise the drop request only when its timed wait of a whole interval "
+                  "timed out, not on every wait",
+                  mode, holding, hold_ms, (acquired - requested) / MS);
+    cr_assert(!early && acquired >= released,
+              "%s GIL: expected a second thread's gil_acquire to block while the first thread "
+              "held the GIL (it %s, %ld ms), observed it return %.1f ms before the release. "
+              "Likely cause: %s",
+              mode, holding, hold_ms, (released - acquired) / MS, OUTSIDE);
+    double delay_ms = (acquired - released) / MS;
     cr_assert(delay_ms < 300,
-              "%s GIL: the waiter got the GIL %.0f ms after the release, expected well under "
-              "300 ms (the interval is 2 s): does gil_release wake it, or does it only wake "
-              "at its timeout?",
-              gil_mode_name(mode), delay_ms);
-    pthread_join(thread, NULL);
-    gil_destroy(&gil);
+              "%s GIL: expected the waiter to get the GIL well under 300 ms after the release "
+              "(the interval is 2 s), observed %.0f ms. Likely cause: gil_release does not "
+              "signal `cond`, so the waiter only wakes at its timeout",
+              mode, delay_ms);
 }
 
 GRADED(gil, wakes_a_waiter_on_release)
 {
-    check_wakes_waiter(GIL_MODE_NEW);
-    check_wakes_waiter(GIL_MODE_OLD);
+    struct driver d;
+    driver_start(&d, LAB, DRIVER, 30);
+    check_wakes_waiter(&d, "new", "sleep");
+    check_wakes_waiter(&d, "new", "work");
+    check_wakes_waiter(&d, "old", "sleep");
+    check_wakes_waiter(&d, "old", "work");
+    finish(&d);
 }
 
 /* ----------------------------------------------------------------- drop request */
 
 GRADED(gil, raises_a_drop_request_only_after_a_full_interval)
 {
-    const int64_t interval = 80 * MS;
-    struct gil gil;
-    init_gil(&gil, GIL_MODE_NEW, interval);
+    struct driver d;
+    driver_start(&d, LAB, DRIVER, 30);
 
-    /* First: a holder that lets go on its own before the interval ends. Nobody needs to
-     * ask it, so no drop request may be raised. */
-    gil_acquire(&gil);
-    struct waiter w = {.gil = &gil};
-    atomic_init(&w.acquired, false);
-    pthread_t thread;
-    start_thread(&thread, waiter_main, &w);
-    clock_sleep_ns(30 * MS);
-    gil_release(&gil);
-    bool got = wait_for_flag(&w.acquired, 2000 * MS);
-    cr_assert(got, "the waiter did not get the GIL within 2 s of its release");
-    pthread_join(thread, NULL);
-    struct gil_stats stats;
-    gil_get_stats(&gil, &stats);
-    cr_assert(w.acquired_ns - w.requested_ns >= 20 * MS,
-              "the waiter got the GIL after %.1f ms although the holder kept it 30 ms",
-              (double)(w.acquired_ns - w.requested_ns) / MS);
-    cr_assert_eq(stats.drop_requests, 0,
-                 "the holder let go 30 ms into an 80 ms interval, yet %llu drop request(s) "
-                 "were raised: a waiter must raise one only when a whole interval passed "
-                 "with no switch (a timed-out wait, not every wait)",
-                 (unsigned long long)stats.drop_requests);
+    /* First: a holder that lets go on its own, well before the interval ends. Nobody
+     * needs to ask it, so no drop request may be raised. The hold is counted from the
+     * moment the waiter is about to call gil_acquire; a run where the holder was held up
+     * (a busy machine) until near the interval's end says nothing, and is played again. */
+    long interval_ms = 0, hold_ms = 0;
+    long long requested = 0, released = 0, acquired = 0, requests = 0, forced = 0;
+    int attempt = 0;
+    do {
+        interval_ms = random_between(200, 300);
+        hold_ms = random_between(20, 50);
+        driver_send(&d, "drop-early %ld %ld", interval_ms * 1000, hold_ms);
+        char *line = expect(&d, "drop-early", 15, "a crash in gil_acquire or gil_release?",
+                            "expected the waiter to get the GIL soon after the holder "
+                            "released it, observed it still waiting 3 s later: does "
+                            "gil_release signal `cond`?");
+        requested = field(line, "requested");
+        released = field(line, "released");
+        acquired = field(line, "acquired");
+        requests = field(line, "requests");
+        forced = field(line, "forced");
+        free(line);
+    } while (released - requested > (interval_ms - 100) * MS && ++attempt < 3);
+    if (released - requested > (interval_ms - 100) * MS)
+        cr_skip_test("the machine is too busy: in 3 runs the holder could not let go within "
+                     "100 ms of the end of the interval");
+    cr_assert(acquired >= released,
+              "expected the waiter to get the GIL only after the holder released it (the "
+              "holder kept it %ld ms), observed it %.1f ms before. Likely cause: %s",
+              hold_ms, (released - acquired) / MS, OUTSIDE);
+    cr_assert(requests == 0 && forced == 0,
+              "the holder let go %.0f ms into a %ld ms interval: expected no drop request "
+              "and no forced drop, observed %lld drop request(s) and %lld forced drop(s). A "
+              "waiter must raise the request only when its timed wait of one interval timed "
+              "out with the GIL still held and no switch meanwhile, not on every wait",
+              (released - requested) / MS, interval_ms, requests, forced);
 
     /* Then: a CPU-bound holder that only lets go when asked. The waiter must wait a
      * whole interval before asking, then get the GIL soon after. */
-    gil_acquire(&gil);
-    struct waiter w2 = {.gil = &gil};
-    atomic_init(&w2.acquired, false);
-    start_thread(&thread, waiter_main, &w2);
-    struct probe probe = {0};
-    int64_t give_up = clock_now_ns() + 3000 * MS;
-    while (!atomic_load(&w2.acquired) && clock_now_ns() < give_up) {
-        gil_eval_breaker(&gil);
-        probe_unit(&probe, 1);
-    }
-    gil_release(&gil);
-    got = wait_for_flag(&w2.acquired, 2000 * MS);
-    cr_assert(got, "a CPU-bound holder calling gil_eval_breaker() never let a waiter in (3 s, "
-                   "interval 80 ms): does the waiter raise the drop request after a timed-out "
-                   "wait, and does the eval breaker act on it?");
-    pthread_join(thread, NULL);
-    double waited_ms = (double)(w2.acquired_ns - w2.requested_ns) / MS;
-    cr_assert(waited_ms >= 75,
-              "the waiter got the GIL from a CPU-bound holder after %.1f ms; expected at "
-              "least one switch interval (80 ms): the drop request must wait for a whole "
-              "interval without a switch",
-              waited_ms);
-    cr_assert(waited_ms < 1000,
-              "the waiter waited %.0f ms for a CPU-bound holder, expected about one 80 ms "
-              "interval: is the drop request raised when the timed wait expires?",
-              waited_ms);
-    gil_get_stats(&gil, &stats);
-    cr_assert(stats.drop_requests >= 1 && stats.forced_drops >= 1,
-              "expected the counters to show the drop request and the forced drop, got "
-              "%llu drop request(s) and %llu forced drop(s)",
-              (unsigned long long)stats.drop_requests, (unsigned long long)stats.forced_drops);
-    gil_destroy(&gil);
+    interval_ms = random_between(60, 120);
+    driver_send(&d, "drop-cpu %ld 3000", interval_ms * 1000);
+    char *line = expect(&d, "drop-cpu", 15, "a crash in gil_acquire or gil_eval_breaker?", NULL);
+    bool got = field(line, "got") != 0;
+    requested = field(line, "requested");
+    acquired = field(line, "acquired");
+    requests = field(line, "requests");
+    forced = field(line, "forced");
+    free(line);
+    cr_assert(got,
+              "expected a CPU-bound holder calling gil_eval_breaker() to let a waiter in "
+              "about one interval (%ld ms) after it asked, observed the waiter still waiting "
+              "3 s later (%lld drop request(s), %lld forced drop(s)). Likely cause: the "
+              "waiter does not raise the drop request when its timed wait times out, or "
+              "gil_eval_breaker does not let go when `drop_request` is set",
+              interval_ms, requests, forced);
+    double waited_ms = (acquired - requested) / MS;
+    cr_assert(waited_ms >= 0.95 * interval_ms,
+              "expected the waiter to get the GIL from a CPU-bound holder after at least one "
+              "switch interval (%ld ms), observed %.1f ms: the drop request was raised "
+              "before a whole interval passed without a switch (raise it when the timed "
+              "wait times out, not when the wait starts)",
+              interval_ms, waited_ms);
+    cr_assert(waited_ms < interval_ms + 900,
+              "expected the waiter to get the GIL from a CPU-bound holder about one interval "
+              "(%ld ms) after it asked, observed %.0f ms. Likely cause: the drop request is "
+              "raised late (is the wait timed, one interval at a time?)",
+              interval_ms, waited_ms);
+    cr_assert(requests >= 1 && forced >= 1,
+              "expected the counters to show the drop request and the forced drop, observed "
+              "%lld drop request(s) and %lld forced drop(s): count them where they happen",
+              requests, forced);
+    finish(&d);
 }
 
 /* ----------------------------------------------------------------- forced switching */
 
-struct spinner_thread {
-    struct gil *gil;
-    struct probe *probe;
-    atomic_int *last_runner; /* id of the thread that ran the previous unit */
-    int id;
-    int64_t end_ns;
-    long turns;         /* times this thread got the GIL back from the other one */
-    int64_t max_gap_ns; /* longest time between two of its units */
-};
-
-static void *spinner_main(void *arg)
-{
-    struct spinner_thread *s = arg;
-    gil_acquire(s->gil);
-    int64_t last = clock_now_ns();
-    for (;;) {
-        gil_eval_breaker(s->gil);
-        int64_t now = clock_now_ns();
-        if (now - last > s->max_gap_ns)
-            s->max_gap_ns = now - last;
-        if (now >= s->end_ns)
-            break;
-        if (atomic_exchange(s->last_runner, s->id) != s->id)
-            s->turns++;
-        probe_unit(s->probe, s->id);
-        last = clock_now_ns();
-    }
-    gil_release(s->gil);
-    return NULL;
-}
-
-/* A CPU-bound holder and one waiter, `trials` times: the waiter asks once, and a forced
- * drop hands it the GIL. Returns the forced drops counted over all trials. */
-static uint64_t forced_drops_per_handover(struct gil *gil, int trials)
-{
-    struct probe probe = {0};
-    struct gil_stats before, after;
-    gil_get_stats(gil, &before);
-    for (int t = 0; t < trials; t++) {
-        gil_acquire(gil);
-        struct waiter w = {.gil = gil};
-        atomic_init(&w.acquired, false);
-        pthread_t thread;
-        start_thread(&thread, waiter_main, &w);
-        int64_t give_up = clock_now_ns() + 2000 * MS;
-        while (!atomic_load(&w.acquired) && clock_now_ns() < give_up) {
-            gil_eval_breaker(gil);
-            probe_unit(&probe, 1);
-        }
-        gil_release(gil);
-        pthread_join(thread, NULL);
-        cr_assert(atomic_load(&w.acquired),
-                  "trial %d: a waiter never got the GIL from a CPU-bound holder in 2 s", t + 1);
-    }
-    gil_get_stats(gil, &after);
-    return after.forced_drops - before.forced_drops;
-}
-
-/* Two CPU-bound threads share the GIL for `run_ns`: neither may wait more than a few
- * intervals for it, and both must get it back again and again. */
-static void check_no_starvation(int64_t interval, int64_t run_ns)
-{
-    struct gil gil;
-    init_gil(&gil, GIL_MODE_NEW, interval);
-    struct probe probe = {0};
-    atomic_int last_runner = 0;
-    struct spinner_thread s[2];
-    pthread_t threads[2];
-    int64_t end = clock_now_ns() + run_ns;
-    for (int i = 0; i < 2; i++) {
-        s[i] = (struct spinner_thread){
-            .gil = &gil, .probe = &probe, .last_runner = &last_runner, .id = i + 1, .end_ns = end};
-        start_thread(&threads[i], spinner_main, &s[i]);
-    }
-    for (int i = 0; i < 2; i++)
-        pthread_join(threads[i], NULL);
-    struct gil_stats stats;
-    gil_get_stats(&gil, &stats);
-    cr_log_info("2 CPU-bound threads: %ld and %ld turns, %llu drop requests, longest waits "
-                "%.1f and %.1f ms",
-                s[0].turns, s[1].turns, (unsigned long long)stats.drop_requests,
-                (double)s[0].max_gap_ns / MS, (double)s[1].max_gap_ns / MS);
-    cr_assert_eq(atomic_load(&probe.violations), 0,
-                 "two CPU-bound threads ran units at the same time (%d times): the GIL did "
-                 "not exclude",
-                 atomic_load(&probe.violations));
-    for (int i = 0; i < 2; i++) {
-        cr_assert(s[i].turns >= 5,
-                  "thread %d got the GIL only %ld times in %.0f ms with a %.0f ms interval "
-                  "(expected tens): the other thread keeps winning it back. After a drop "
-                  "request, does the holder wait until the waiter has really taken the GIL "
-                  "(forced switching)?",
-                  i + 1, s[i].turns, (double)run_ns / MS, (double)interval / MS);
-        cr_assert(s[i].max_gap_ns < 40 * interval,
-                  "thread %d once waited %.0f ms for the GIL with a %.0f ms interval; expected "
-                  "no more than a few intervals (limit %.0f ms): look at forced switching in "
-                  "gil_release / gil_eval_breaker",
-                  i + 1, (double)s[i].max_gap_ns / MS, (double)interval / MS,
-                  (double)(40 * interval) / MS);
-    }
-    cr_assert(stats.drop_requests >= 5 && stats.forced_drops >= 5,
-              "two CPU-bound threads for %.0f ms with a %.0f ms interval: expected tens of drop "
-              "requests and forced drops, the counters say %llu and %llu",
-              (double)run_ns / MS, (double)interval / MS, (unsigned long long)stats.drop_requests,
-              (unsigned long long)stats.forced_drops);
-    gil_destroy(&gil);
-}
-
 GRADED(gil, forced_switching_prevents_starvation)
 {
     skip_unless_cpus(2);
-    /* Each handover, one at a time: exactly one forced drop per request. */
-    struct gil gil;
-    init_gil(&gil, GIL_MODE_NEW, 20 * MS);
-    const int trials = 15;
-    uint64_t drops = forced_drops_per_handover(&gil, trials);
-    cr_log_info("forced switching: %llu forced drops for %d handovers", (unsigned long long)drops,
-                trials);
-    cr_assert(drops >= (uint64_t)trials && drops <= (uint64_t)trials + 1,
-              "%d times a waiter asked a CPU-bound holder for the GIL; each time one forced "
-              "drop should hand it over, but the holder was forced to drop %llu times. More "
-              "means the holder won the GIL straight back and the waiter had to ask again "
-              "(fewer, that drops are not counted): does a forced release wait until another "
-              "thread has taken the GIL?",
-              trials, (unsigned long long)drops);
-    gil_destroy(&gil);
+    struct driver d;
+    driver_start(&d, LAB, DRIVER, 30);
 
-    /* Then two threads competing all the time. */
-    check_no_starvation(5 * MS, 500 * MS);
+    /* Each handover, one at a time: exactly one forced drop per request. */
+    const int trials = 15;
+    long interval_ms = random_between(15, 30);
+    driver_send(&d, "handover %ld %d", interval_ms * 1000, trials);
+    char *line =
+        expect(&d, "handover", 15, "a crash, or a GIL that deadlocks on a handover?", NULL);
+    long long got = field(line, "got"), drops = field(line, "forced");
+    free(line);
+    cr_log_info("forced switching: %lld forced drops for %d handovers", drops, trials);
+    cr_assert(got == trials,
+              "expected a waiter to get the GIL from a CPU-bound holder (interval %ld ms) "
+              "each of %d times, observed the waiter of handover %lld still waiting 2 s "
+              "later. Likely cause: the waiter does not raise the drop request after a timed "
+              "wait, or the eval breaker does not let go when `drop_request` is set",
+              interval_ms, trials, got + 1);
+    cr_assert(drops >= trials && drops <= trials + 1,
+              "%d times a waiter asked a CPU-bound holder for the GIL: expected one forced "
+              "drop to hand it over each time (%d, or one more), observed %lld. More means "
+              "the holder won the GIL straight back and the waiter had to ask again: a forced "
+              "release must wait until another thread has taken the GIL (last_holder "
+              "changed, on `switch_cond`). Fewer means forced drops are not counted",
+              trials, trials, drops);
+
+    /* Then two CPU-bound threads competing all the time. */
+    const int run_ms = 500;
+    interval_ms = 5;
+    driver_send(&d, "compete %ld %d", interval_ms * 1000, run_ms);
+    long long turns[2], gap[2];
+    for (int i = 0; i < 2; i++) {
+        line = expect(&d, "compete", 15, "a crash, or a GIL that deadlocks?", NULL);
+        turns[i] = field(line, "turns");
+        gap[i] = field(line, "max-gap");
+        free(line);
+    }
+    line = expect(&d, "compete overlap", 10, "the driver ended early", NULL);
+    long long overlap = field(line, "overlap"), requests = field(line, "requests");
+    drops = field(line, "forced");
+    free(line);
+    cr_log_info("2 CPU-bound threads: %lld and %lld turns, %lld drop requests, longest waits "
+                "%.1f and %.1f ms",
+                turns[0], turns[1], requests, gap[0] / MS, gap[1] / MS);
+    cr_assert(overlap <= 1,
+              "two CPU-bound threads: expected at most 1 running bytecode at a time, the eval "
+              "loop saw %lld at once. Likely cause: %s",
+              overlap, OUTSIDE);
+    for (int i = 0; i < 2; i++) {
+        cr_assert(turns[i] >= 5,
+                  "expected each of 2 CPU-bound threads to get the GIL tens of times in %d ms "
+                  "with a %ld ms interval, observed thread %d getting it %lld times: the other "
+                  "thread keeps winning it back. Likely cause: no forced switching (after a "
+                  "drop request, the holder must wait until the waiter has really taken the "
+                  "GIL)",
+                  run_ms, interval_ms, i + 1, turns[i]);
+        cr_assert(gap[i] < 40 * interval_ms * MS,
+                  "expected no CPU-bound thread to wait more than a few %ld ms intervals for "
+                  "the GIL (limit %ld ms), observed thread %d waiting %.0f ms once. Likely "
+                  "cause: no forced switching in gil_release / gil_eval_breaker",
+                  interval_ms, 40 * interval_ms, i + 1, gap[i] / MS);
+    }
+    cr_assert(requests >= 5 && drops >= 5,
+              "two CPU-bound threads for %d ms with a %ld ms interval: expected tens of drop "
+              "requests and forced drops, the counters say %lld and %lld",
+              run_ms, interval_ms, requests, drops);
+    finish(&d);
+}
+
+/* A release made while a drop request is pending is forced: it returns only once the
+ * waiter has the GIL, so the releasing thread, asking again at once, comes after it. */
+GRADED(gil, a_release_with_a_pending_request_is_forced)
+{
+    struct driver d;
+    driver_start(&d, LAB, DRIVER, 30);
+    const int trials = 5;
+    long interval_ms = random_between(20, 40);
+    driver_send(&d, "forced-release %ld %d", interval_ms * 1000, trials);
+    for (int k = 1; k <= trials; k++) {
+        char prefix[64];
+        snprintf(prefix, sizeof prefix, "forced-release trial %d ", k);
+        char *line = expect(&d, prefix, 15, "a crash, or a GIL that deadlocks on a release?", NULL);
+        long long pending = field(line, "pending"), released = field(line, "released");
+        long long counted = field(line, "forced");
+        long long reacquired = field(line, "reacquired");
+        long long waiter_requested = field(line, "waiter-requested");
+        long long waiter_acquired = field(line, "waiter-acquired");
+        free(line);
+        cr_assert(pending >= 1,
+                  "trial %d: a thread held the GIL (never calling the eval breaker) while "
+                  "another waited: expected the waiter to raise a drop request after one "
+                  "%ld ms interval, observed none in %.0f ms (see "
+                  "gil/raises_a_drop_request_only_after_a_full_interval)",
+                  k, interval_ms, (released - waiter_requested) / MS);
+        /* With a forced release, the waiter takes the GIL before gil_release returns, so
+         * it holds it (and has timed that) before the releasing thread can get it back. */
+        if (reacquired >= waiter_acquired)
+            continue;
+        cr_assert(counted > 0,
+                  "trial %d: a thread released the GIL while a drop request was pending, then "
+                  "asked for it again at once: expected the waiter that asked to get it first "
+                  "(the release is forced), observed the releasing thread back in the GIL "
+                  "%.2f ms after its release, before the waiter (%.2f ms after), and no "
+                  "forced drop counted. Likely cause: gil_release ignores a pending drop "
+                  "request; a release while `drop_request` is set must be forced: count a "
+                  "forced drop and wait until another thread has taken the GIL before "
+                  "returning",
+                  k, (reacquired - released) / MS, (waiter_acquired - released) / MS);
+        cr_assert_fail("trial %d: a thread released the GIL while a drop request was pending, "
+                       "then asked for it again at once: expected the waiter that asked to get "
+                       "it first, observed the releasing thread back in the GIL %.2f ms after "
+                       "its release, before the waiter (%.2f ms after), although the release "
+                       "counted a forced drop. Likely cause: a forced release must wait (on "
+                       "`switch_cond`) until another thread has taken the GIL (last_holder "
+                       "changed) before it returns",
+                       k, (reacquired - released) / MS, (waiter_acquired - released) / MS);
+    }
+    char *line = expect(&d, "forced-release forced", 10, "the driver ended early", NULL);
+    long long forced = field(line, "forced");
+    free(line);
+    cr_assert(forced >= trials,
+              "%d releases were made while a drop request was pending: expected each to count "
+              "a forced drop, the counter says %lld. Likely cause: gil_release does not treat "
+              "a release with `drop_request` set as forced",
+              trials, forced);
+    finish(&d);
 }
 
 /* ----------------------------------------------------------------- no spinning */
 
+/* CPU time (user + system) of a thread of process pid, in ms, from /proc. */
+static double thread_cpu_ms(pid_t pid, int tid)
+{
+    char path[64], text[1024];
+    snprintf(path, sizeof path, "/proc/%d/task/%d/stat", (int)pid, tid);
+    FILE *f = fopen(path, "r");
+    cr_assert_not_null(f, "could not read %s (the waiting thread ended?)", path);
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    /* Fields after the command name in parentheses: state is the 3rd, utime the 14th. */
+    const char *p = strrchr(text, ')');
+    cr_assert_not_null(p, "unexpected format of %s", path);
+    unsigned long long utime = 0, stime = 0;
+    cr_assert(
+        sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime, &stime) == 2,
+        "unexpected format of %s", path);
+    return (double)(utime + stime) * 1000.0 / (double)sysconf(_SC_CLK_TCK);
+}
+
 GRADED(gil, waiters_sleep_instead_of_spinning)
 {
-    struct gil gil;
-    init_gil(&gil, GIL_MODE_NEW, 5 * MS);
-    gil_acquire(&gil);
-    struct waiter w[2];
-    pthread_t threads[2];
-    for (int i = 0; i < 2; i++) {
-        w[i] = (struct waiter){.gil = &gil};
-        atomic_init(&w[i].acquired, false);
-        start_thread(&threads[i], waiter_main, &w[i]);
+    struct driver d;
+    driver_start(&d, LAB, DRIVER, 30);
+    enum { WAITERS = 2 };
+    driver_send(&d, "hold-still 5000 %d", WAITERS);
+    int tid[WAITERS];
+    for (int i = 0; i < WAITERS; i++) {
+        char *line = expect(&d, "waiter", 10, "the driver could not start a waiter", NULL);
+        tid[i] = (int)field(line, "tid");
+        free(line);
     }
-    /* Hold the GIL without ever checking the eval breaker, like a C extension that does
-     * not release it. The waiters can only wait. */
-    clock_sleep_ns(400 * MS);
-    int64_t released_ns = clock_now_ns();
-    bool early = atomic_load(&w[0].acquired) || atomic_load(&w[1].acquired);
-    gil_release(&gil);
-    for (int i = 0; i < 2; i++)
-        pthread_join(threads[i], NULL);
-    cr_assert(!early, "a waiter got the GIL while another thread held it");
-    for (int i = 0; i < 2; i++) {
-        cr_assert(w[i].acquired_ns >= released_ns, "waiter %d got the GIL before it was released",
-                  i + 1);
-        cr_assert((double)w[i].cpu_ns / MS < 60,
-                  "waiter %d burnt %.0f ms of CPU while waiting 400 ms for the GIL; expected "
-                  "it to sleep on the condition variable (a few ms at most), not to spin",
-                  i + 1, (double)w[i].cpu_ns / MS);
+    free(expect(&d, "holding", 10, "the driver ended early", NULL));
+    /* The holder keeps the GIL and never calls the eval breaker, like a C extension that
+     * does not release it: the waiters can only wait. Their CPU time, as the kernel
+     * counts it, over 400 ms of that. */
+    const double hold_ms = 400;
+    struct timespec pause = {0, 20 * 1000 * 1000};
+    nanosleep(&pause, NULL);
+    double cpu0[WAITERS], used[WAITERS];
+    for (int i = 0; i < WAITERS; i++)
+        cpu0[i] = thread_cpu_ms(d.run.pid, tid[i]);
+    pause.tv_nsec = (long)(hold_ms * 1e6);
+    nanosleep(&pause, NULL);
+    for (int i = 0; i < WAITERS; i++)
+        used[i] = thread_cpu_ms(d.run.pid, tid[i]) - cpu0[i];
+    driver_send(&d, "release");
+    char *line = expect(&d, "hold-still", 15, "a crash in gil_release?", NULL);
+    long long released = field(line, "released");
+    bool early = field(line, "early") != 0;
+    free(line);
+    cr_assert(!early,
+              "expected the waiters to block while another thread held the GIL, "
+              "observed one get it: %s",
+              OUTSIDE);
+    for (int i = 0; i < WAITERS; i++) {
+        line = expect(&d, "waiter", 10, "the driver ended early", NULL);
+        long long acquired = field(line, "acquired");
+        free(line);
+        cr_assert(acquired >= released,
+                  "expected waiter %d to get the GIL after it was released, observed it "
+                  "%.1f ms before. Likely cause: %s",
+                  i + 1, (released - acquired) / MS, OUTSIDE);
+        cr_assert(used[i] < 60,
+                  "expected a thread waiting for the GIL to sleep on the condition variable "
+                  "(a few ms of CPU at most), observed waiter %d burning %.0f ms of CPU in "
+                  "%.0f ms of waiting (the kernel's count). Likely cause: gil_acquire spins "
+                  "(unlocks and relocks the mutex, or polls `locked`) instead of waiting on "
+                  "`cond` with pthread_cond_timedwait / pthread_cond_wait",
+                  i + 1, used[i], hold_ms);
     }
-    gil_destroy(&gil);
+    finish(&d);
 }
 
 /* ----------------------------------------------------------------- blocking I/O */
 
 #define IO_THREADS 4
 
-struct io_thread {
-    struct interp *interp;
-    struct probe *probe;
-    int id;
-    int sleep_ret;
-};
-
-static void *io_main(void *arg)
-{
-    struct io_thread *t = arg;
-    gil_acquire(t->interp->gil);
-    for (int i = 0; i < 5000; i++) {
-        gil_eval_breaker(t->interp->gil);
-        probe_unit(t->probe, t->id);
-    }
-    t->sleep_ret = interp_blocking_sleep(t->interp, 200 * MS);
-    for (int i = 0; i < 5000; i++) {
-        gil_eval_breaker(t->interp->gil);
-        probe_unit(t->probe, t->id);
-    }
-    gil_release(t->interp->gil);
-    return NULL;
-}
-
 GRADED(gil, blocking_io_releases_the_gil)
 {
-    struct gil gil;
-    init_gil(&gil, GIL_MODE_NEW, 5 * MS);
-    struct interp interp;
-    interp_init(&interp, &gil);
-    struct probe probe = {0};
-    struct io_thread t[IO_THREADS];
-    pthread_t threads[IO_THREADS];
-    int64_t start = clock_now_ns();
+    struct driver d;
+    driver_start(&d, LAB, DRIVER, 30);
+    long sleep_ms = random_between(150, 250);
+    driver_send(&d, "io %d %ld 5000 5000", IO_THREADS, sleep_ms);
+    long long before[IO_THREADS], after[IO_THREADS];
     for (int i = 0; i < IO_THREADS; i++) {
-        t[i] = (struct io_thread){.interp = &interp, .probe = &probe, .id = i + 1};
-        start_thread(&threads[i], io_main, &t[i]);
+        char *line = expect(&d, "io", 15, "a crash, or a GIL that deadlocks?", NULL);
+        long long ret = field(line, "ret");
+        before[i] = field(line, "before");
+        after[i] = field(line, "after");
+        free(line);
+        cr_assert(ret == 0, "interp_blocking_sleep returned %lld, expected 0", ret);
     }
-    for (int i = 0; i < IO_THREADS; i++)
-        pthread_join(threads[i], NULL);
-    double wall_ms = (double)(clock_now_ns() - start) / MS;
-    for (int i = 0; i < IO_THREADS; i++)
-        cr_assert_eq(t[i].sleep_ret, 0, "interp_blocking_sleep returned %d", t[i].sleep_ret);
-    cr_assert_eq(atomic_load(&probe.violations), 0,
-                 "%d units of work overlapped between threads: the GIL did not exclude "
-                 "around blocking calls",
-                 atomic_load(&probe.violations));
-    struct gil_stats stats;
-    gil_get_stats(&gil, &stats);
-    cr_assert(stats.switches >= IO_THREADS - 1,
-              "%d threads each took the GIL, but the switch counter says %llu", IO_THREADS,
-              (unsigned long long)stats.switches);
-    cr_assert(wall_ms < 0.75 * IO_THREADS * 200,
-              "%d threads each sleeping 200 ms (releasing the GIL around the sleep) took "
-              "%.0f ms in all; expected the sleeps to overlap (about 200 ms plus the work), "
-              "not to run one after another (%d ms): does gil_release let another thread in "
-              "while one sleeps?",
-              IO_THREADS, wall_ms, IO_THREADS * 200);
-    gil_destroy(&gil);
+    char *line = expect(&d, "io overlap", 10, "the driver ended early", NULL);
+    long long overlap = field(line, "overlap"), switches = field(line, "switches");
+    free(line);
+    cr_assert(overlap <= 1,
+              "expected at most 1 thread running bytecode at a time around blocking calls, "
+              "the eval loop saw %lld at once. Likely cause: %s",
+              overlap, OUTSIDE);
+    cr_assert(switches >= IO_THREADS - 1,
+              "expected the switch counter to count %d threads each taking the GIL (at least "
+              "%d switches), observed %lld",
+              IO_THREADS, IO_THREADS - 1, switches);
+    /* The most blocking calls in progress at one moment: each call's span starts when
+     * its thread calls interp_blocking_sleep (holding the GIL) and ends when it holds
+     * the GIL again. Spans can only overlap if the GIL is let go while one sleeps. */
+    int most = 0;
+    for (int i = 0; i < IO_THREADS; i++) {
+        int inside = 0;
+        for (int k = 0; k < IO_THREADS; k++)
+            inside += before[k] <= before[i] && before[i] < after[k];
+        if (inside > most)
+            most = inside;
+    }
+    cr_assert(most >= IO_THREADS - 1,
+              "%d threads each made a %ld ms blocking call (interp_blocking_sleep, which "
+              "releases the GIL around the sleep): expected the calls to overlap (at least "
+              "%d at once), observed at most %d in progress at one moment. Likely cause: "
+              "gil_release does not let another thread in (clear `locked` and signal `cond`) "
+              "while the releasing thread sleeps",
+              IO_THREADS, sleep_ms, IO_THREADS - 1, most);
+    finish(&d);
 }
 
 /* ----------------------------------------------------------------- old GIL */
 
 GRADED(gil, old_gil_lets_go_every_check_interval)
 {
-    struct gil gil;
-    init_gil(&gil, GIL_MODE_OLD, 0);
-    gil_set_check_interval(&gil, 10);
-    gil_acquire(&gil);
-    for (int i = 0; i < 100; i++)
-        gil_eval_breaker(&gil);
-    gil_release(&gil);
-    struct gil_stats stats;
-    gil_get_stats(&gil, &stats);
-    cr_assert_eq(stats.tick_drops, 10,
-                 "old GIL with a check interval of 10: 100 eval-breaker calls should let go "
-                 "10 times, the counter says %llu",
-                 (unsigned long long)stats.tick_drops);
-    cr_assert(stats.drop_requests == 0 && stats.forced_drops == 0,
-              "the old GIL has no drop request and no forced drop, got %llu and %llu",
-              (unsigned long long)stats.drop_requests, (unsigned long long)stats.forced_drops);
-    cr_assert(stats.switches <= 1,
-              "one thread alone held the old GIL: expected no switch to another thread "
-              "(at most the first acquisition), got %llu",
-              (unsigned long long)stats.switches);
-    gil_destroy(&gil);
+    struct driver d;
+    driver_start(&d, LAB, DRIVER, 10);
+    long check = random_between(3, 20), calls = random_between(50, 300);
+    driver_send(&d, "ticks %ld %ld", check, calls);
+    char *line = expect(&d, "ticks", 15, "a crash in the old GIL's eval breaker?", NULL);
+    long long drops = field(line, "drops"), requests = field(line, "requests");
+    long long forced = field(line, "forced"), switches = field(line, "switches");
+    free(line);
+    cr_assert(drops == calls / check,
+              "old GIL with a check interval of %ld: expected %ld eval-breaker calls to let "
+              "go %ld times, the tick_drops counter says %lld. Count the calls (ticks) since "
+              "the holder took the GIL, and let go when they reach check_interval",
+              check, calls, calls / check, drops);
+    cr_assert(requests == 0 && forced == 0,
+              "expected the old GIL to have no drop request and no forced drop, observed %lld "
+              "and %lld",
+              requests, forced);
+    cr_assert(switches <= 1,
+              "one thread alone held the old GIL: expected no switch to another thread (at "
+              "most the first acquisition), observed %lld: count a switch only when "
+              "last_holder is another thread",
+              switches);
+    finish(&d);
+}
+
+GRADED(gil, old_gil_hands_over_at_a_tick_drop)
+{
+    /* A holder that runs the given eval loop and never calls gil_release until a waiter
+     * has had the GIL: only a tick drop can let the waiter in. On one core, with the
+     * holder at a low priority, the woken waiter runs before the holder takes the GIL
+     * back; the driver gives up after 3 s. */
+    struct driver d;
+    driver_start(&d, LAB, DRIVER, 20);
+    long check = 0;
+    long long ticks = 0;
+    bool got = false;
+    for (int attempt = 0; attempt < 2 && !got; attempt++) {
+        check = random_between(1, 5);
+        driver_send(&d, "old-handover %ld 3000", check);
+        char *line = expect(&d, "old-handover", 15, "a crash in the old GIL?", NULL);
+        got = field(line, "got") != 0;
+        ticks = field(line, "ticks");
+        long long overlap = field(line, "overlap");
+        free(line);
+        cr_assert(overlap <= 1,
+                  "old GIL: expected at most 1 thread running bytecode at a time, the eval "
+                  "loop saw %lld at once. Likely cause: %s",
+                  overlap, OUTSIDE);
+    }
+    cr_assert(ticks >= 1,
+              "old GIL with a check interval of %ld: a holder ran units in the eval loop for "
+              "3 s, expected tick drops, the counter says 0",
+              check);
+    cr_assert(got,
+              "old GIL with a check interval of %ld: a holder ran the eval loop while another "
+              "thread waited; expected the waiter to get the GIL at one of its tick drops, "
+              "observed it waiting until the holder called gil_release, 3 s later, although "
+              "the counter says %lld tick drops (twice). Likely cause: the tick drop is only "
+              "counted: every check_interval calls, gil_eval_breaker must really let go of "
+              "the GIL (clear `locked`, signal `cond`, as gil_release does) and then take it "
+              "back with gil_acquire",
+              check, ticks);
+    finish(&d);
 }

@@ -24,8 +24,11 @@ static struct run_result run_lab(const char *program, const char *const *args, b
     struct run_result result;
     cr_assert(run_program(&spec, &result), "could not start %s: %s", path, result.err);
     cr_assert(!result.timed_out,
-              "%s did not finish in %.0f s: a thread waiting for the GIL forever?", program,
-              spec.timeout_s);
+              "expected %s to finish, observed it still running %.0f s later. Likely cause: a "
+              "thread waits forever: a waiter never woken (gil_release must signal `cond`), or "
+              "a forced release never told that another thread took the GIL (taking it must "
+              "broadcast `switch_cond`)",
+              program, spec.timeout_s);
     return result;
 }
 
@@ -38,6 +41,19 @@ static double number_after(const char *text, const char *label)
     return strtod(p + strlen(label), NULL);
 }
 
+/* The number after `label` in a given program's output, which always prints it: a
+ * missing one means the program ended before its report. */
+static double reported(const struct run_result *r, const char *program, const char *label)
+{
+    double value = number_after(r->out, label);
+    cr_assert(value >= 0,
+              "expected %s's report to hold '%s', observed output without it (%s): the "
+              "program ended before its report. Likely cause: the code under test calls "
+              "exit(), or a thread got stuck\noutput: %.400s",
+              program, label, run_describe_end(r), r->out);
+    return value;
+}
+
 static void check_no_speedup(const char *mode)
 {
     const char *args[] = {"--threads",     "2",    "--mode", mode, "--work", "100000",
@@ -45,10 +61,11 @@ static void check_no_speedup(const char *mode)
     struct run_result r = run_lab("gil_cpu", args, false);
     cr_assert_eq(r.exit_code, 0, "gil_cpu --mode %s: expected exit status 0, got %d: %.200s", mode,
                  r.exit_code, r.err);
-    double overlap = number_after(r.out, "at once: ");
+    double overlap = reported(&r, "gil_cpu", "at once: ");
     cr_assert(overlap == 1,
               "gil_cpu --mode %s: expected at most 1 thread running bytecode at a time, the "
-              "program saw %.0f: the GIL did not serialise the threads",
+              "program saw %.0f: the GIL did not serialise the threads (does gil_acquire "
+              "return holding the GIL, and let it go only in gil_release or the eval breaker?)",
               mode, overlap);
     /* The speedup itself is noisy on a shared machine (the load can change between the
      * two runs), so the check is on CPU use instead: under a GIL the threads never keep
@@ -63,7 +80,7 @@ static void check_no_speedup(const char *mode)
     /* The new GIL passes between the threads on drop requests; the old one lets go
      * every check interval (and, on several cores, mostly takes it straight back). */
     const char *counter = strcmp(mode, "new") == 0 ? "drop requests " : "tick drops ";
-    double count = number_after(r.out, counter);
+    double count = reported(&r, "gil_cpu", counter);
     cr_assert(count >= 2,
               "gil_cpu --mode %s: expected the holder to let go again and again while 2 "
               "threads compete, but the counter '%s' says %.0f",
@@ -98,14 +115,13 @@ static double convoy_median(const char *interval_us)
     struct run_result r = run_lab("gil_io", args, false);
     cr_assert_eq(r.exit_code, 0, "gil_io: expected exit status 0, got %d: %.200s", r.exit_code,
                  r.err);
-    double median = number_after(r.out, "median ");
-    cr_assert(median > 0, "gil_io: expected a line with 'median X ms', got '%.300s'", r.out);
-    double overlap = number_after(r.out, "at once: ");
+    double median = reported(&r, "gil_io", "median ");
+    double overlap = reported(&r, "gil_io", "at once: ");
     cr_assert(overlap == 1,
               "gil_io: the I/O thread and the CPU thread ran bytecode at the same time (the "
               "program saw %.0f at once): the GIL did not exclude",
               overlap);
-    double switches = number_after(r.out, "switches ");
+    double switches = reported(&r, "gil_io", "switches ");
     cr_assert(switches >= 2,
               "gil_io: the GIL went back and forth between the I/O thread and the CPU "
               "thread, but the switch counter says %.0f",
@@ -152,8 +168,10 @@ GRADED(gil_io, convoy_costs_about_one_interval)
     cr_assert(at5 >= 4.0 && at5 <= 20.0,
               "gil_io, 1 CPU thread, 5 ms interval: median I/O iteration %.2f ms (best of 3 "
               "runs); expected about the 1 ms sleep plus one switch interval (6 ms; accepted "
-              "4 to 20 ms). Far less means the I/O thread got the GIL without waiting for a "
-              "drop request; far more, that the drop request or the forced switch is slow",
+              "4 to 20 ms). Far less means the I/O thread got the GIL back before a whole "
+              "interval passed: a drop request raised on every wait instead of after a timed "
+              "wait of one interval, or a CPU thread that lets go unasked; far more, that "
+              "the drop request or the forced switch is slow",
               at5);
     double at2 = convoy_median_retrying("2000", 2.0, 12.0);
     cr_assert(at2 >= 2.0 && at2 <= 12.0,
@@ -170,6 +188,13 @@ GRADED(gil, has_no_data_races)
     cr_assert(strstr(r.err, "ThreadSanitizer") == NULL,
               "gil_io under ThreadSanitizer reported a problem:\n%.1500s", r.err);
     cr_assert_eq(r.exit_code, 0, "gil_io (TSan): expected exit status 0, got %d", r.exit_code);
+    /* ThreadSanitizer's silence says something only about a GIL that does its work. */
+    double switches = reported(&r, "gil_io (TSan build)", "switches ");
+    cr_assert(switches >= 2,
+              "gil_io (TSan build): expected the GIL to go back and forth between the I/O "
+              "thread and 2 CPU threads (at least 2 switches), the counter says %.0f: "
+              "ThreadSanitizer's silence only counts for a GIL that works (see the gil/ tests)",
+              switches);
     run_result_free(&r);
 
     const char *modes[] = {"new", "old"};
@@ -181,8 +206,9 @@ GRADED(gil, has_no_data_races)
                   "gil_cpu --mode %s under ThreadSanitizer reported a problem:\n%.1500s", modes[i],
                   r.err);
         cr_assert_eq(r.exit_code, 0, "gil_cpu (TSan): expected exit status 0, got %d", r.exit_code);
-        cr_assert(number_after(r.out, "at once: ") == 1,
-                  "gil_cpu --mode %s (TSan build): threads ran bytecode at the same time",
+        cr_assert(reported(&r, "gil_cpu (TSan build)", "at once: ") == 1,
+                  "gil_cpu --mode %s (TSan build): expected at most 1 thread running bytecode "
+                  "at a time, observed more: the GIL did not exclude",
                   modes[i]);
         run_result_free(&r);
     }
