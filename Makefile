@@ -111,7 +111,7 @@ $(LIBTESTS): $(LIBTEST_OBJS) $(HARNESS_OBJS) $(LIBCONC)
 TESTS ?= 1
 # Labs whose test binary still calls the student's functions in-process (their direct
 # tests not yet moved to drivers): it links the lab's modules.
-DIRECT_TESTS ?= 01-spinner 02-gil
+DIRECT_TESTS ?= 02-gil
 
 # lab_rules(lab): the rules of one lab folder of $(SRC).
 #   lab.mk sets PROGRAMS (each has <program>.c with main), and optionally USES (other

@@ -31,7 +31,7 @@ NEVER_SHIPPED_PREFIXES = ("build/", ".git/", ".cache/")
 # Labs whose graded tests still call the student's functions in the test process (not
 # yet through a driver): the grader runs their test binary as the sandbox uid, as a whole.
 # The Makefile's DIRECT_TESTS says the same for the link; both go when the list is empty.
-DIRECT_TEST_LABS = ("01-spinner", "02-gil")
+DIRECT_TEST_LABS = ("02-gil",)
 HIDDEN_TEST = re.compile(r"^tests/\d\d-[^/]+/hidden_[^/]*$")
 
 
