@@ -109,9 +109,6 @@ $(LIBTESTS): $(LIBTEST_OBJS) $(HARNESS_OBJS) $(LIBCONC)
 # builds as the student's sandbox uid); `make checker` builds the test binaries only
 # (the trusted side, built apart: see docs/kit-internals.md, "Who decides a verdict").
 TESTS ?= 1
-# Labs whose test binary still calls the student's functions in-process (their direct
-# tests not yet moved to drivers): it links the lab's modules.
-DIRECT_TESTS ?= 01-spinner
 
 # lab_rules(lab): the rules of one lab folder of $(SRC).
 #   lab.mk sets PROGRAMS (each has <program>.c with main), and optionally USES (other
@@ -131,9 +128,6 @@ $(1).tests    := $(OUT)/$(1)/tests
 $(1).testobjs := $$(patsubst tests/$(1)/%.c,$(OUT)/$(1)/tests.obj/%.o,\
                    $$(filter-out %_driver.c,$$(wildcard tests/$(1)/*.c)))
 $(1).drivers  := $$(patsubst tests/$(1)/%.c,$(OUT)/$(1)/%,$$(wildcard tests/$(1)/*_driver.c))
-# What a test binary links from the lab: nothing of the student's (see DIRECT_TESTS).
-$(1).testlinks := $$(if $$(filter $(1),$$(DIRECT_TESTS)),$$($(1).archive) \
-                   $$(foreach u,$$($(1).uses),$(OUT)/$$(u)/module.a))
 
 $(OUT)/$(1)/%.o: $(SRC)/$(1)/%.c | deps-check
 	@mkdir -p $$(@D)
@@ -158,7 +152,8 @@ $(OUT)/$(1)/tests.obj/%.o: tests/$(1)/%.c | deps-check
 	$$(Q)$$(CC) $$(CPPFLAGS) -Itests/common -Ilabs/$(1) \
 	    $$(foreach u,$$($(1).uses),-Ilabs/$$(u)) $$(CFLAGS) -c $$< -o $$@
 
-$$($(1).tests): $$($(1).testobjs) $(HARNESS_OBJS) $$($(1).testlinks) $(LIBCONC)
+# A test binary links nothing of the lab's: student code runs only in programs and drivers.
+$$($(1).tests): $$($(1).testobjs) $(HARNESS_OBJS) $(LIBCONC)
 	$$(say) LD $$@
 	$$(Q)$$(CC) $$(LDFLAGS) $$^ -o $$@ $(CRITERION_LIBS) $$($(1).ldlibs) $(LDLIBS_BASE)
 

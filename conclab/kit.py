@@ -28,10 +28,6 @@ INSTRUCTOR_ONLY_FILES = frozenset({
 # student writes: the handout leaves them out unless asked (make handout WALKTHROUGHS=1).
 WALKTHROUGH = re.compile(r"^docs/\d\d-[^/]+\.md$")
 NEVER_SHIPPED_PREFIXES = ("build/", ".git/", ".cache/")
-# Labs whose graded tests still call the student's functions in the test process (not
-# yet through a driver): the grader runs their test binary as the sandbox uid, as a whole.
-# The Makefile's DIRECT_TESTS says the same for the link; both go when the list is empty.
-DIRECT_TEST_LABS = ("01-spinner",)
 HIDDEN_TEST = re.compile(r"^tests/\d\d-[^/]+/hidden_[^/]*$")
 
 

@@ -19,6 +19,7 @@ void spin_parse(const char *out, struct spin_output *o)
     size_t first_len = nl ? (size_t)(nl - out) : strlen(out);
     snprintf(o->first_line, sizeof o->first_line, "%.*s", (int)first_len, out);
     o->description = strncmp(out, "spinner object: ", 16) == 0 && nl != NULL;
+    o->descriptions = (int)count_substr(out, "spinner object: ");
 
     const char *p = nl ? nl + 1 : out + strlen(out);
     const char *last_frame = NULL, *last_clear = NULL, *answer = NULL;
@@ -146,24 +147,182 @@ const char *spin_excerpt(const char *out)
     return buf;
 }
 
-void spin_assert_contract(const char *program, const struct run_result *r,
-                          const struct spin_output *o, int min_frames)
+/* Which program a name stands for ("spinner_thread (ThreadSanitizer build)" too). */
+enum spin_kind { SPIN_THREAD, SPIN_PROC, SPIN_URING };
+
+static enum spin_kind kind_of(const char *program)
 {
-    cr_assert(!r->timed_out,
-              "%s did not end in time: does the spinner stop when slow() "
-              "returns? output: %s",
-              program, spin_excerpt(r->out));
-    cr_assert(r->exited && r->exit_code == 0, "%s should exit 0, but %s %d; stderr: %s", program,
-              r->exited ? "exited with" : "was killed by signal",
-              r->exited ? r->exit_code : r->signal, r->err);
+    if (strstr(program, "spinner_proc") != NULL)
+        return SPIN_PROC;
+    if (strstr(program, "spinner_uring") != NULL)
+        return SPIN_URING;
+    return SPIN_THREAD;
+}
+
+/* The likely causes of each way a spinner goes wrong, by program: what a message says
+ * after what it saw. */
+
+/* It stopped after a frame or two, long before slow() returned. */
+static const char *why_too_few_frames(const char *program)
+{
+    static const char *const why[] = {
+        [SPIN_THREAD] = "event_wait() must wait up to its timeout (one frame, 100 ms) and "
+                        "return true only once the event is set: a wait that returns true at "
+                        "once ends the spinner after its first frame",
+        [SPIN_PROC] = "the child must run spin(), drawing until the event is set, and "
+                      "proc_event_wait() must wait up to its timeout and return 1 only once "
+                      "the event is set (end of file on the pipe): a wait that returns 1 at "
+                      "once ends the spinner after its first frame",
+        [SPIN_URING] = "loop_spawn() must make the spinner task ready, loop_run() run it "
+                       "when the supervisor waits, loop_sleep_until() suspend it until its "
+                       "deadline (one io_uring timeout), and loop_run() resume it when that "
+                       "timeout completes: a task that never runs, a sleep that returns at "
+                       "once, or a task that is never resumed, stops the spinner early",
+    };
+    return why[kind_of(program)];
+}
+
+/* Its wait between frames ends early: too many frames. */
+static const char *why_too_many_frames(const char *program)
+{
+    static const char *const why[] = {
+        [SPIN_THREAD] = "event_wait() returns before its 100 ms timeout: is the deadline on "
+                        "CLOCK_MONOTONIC (clock_deadline_after_ns), the clock the condition "
+                        "variable was created on (pthread_condattr_setclock in event_init)? A "
+                        "CLOCK_MONOTONIC deadline given to a condition variable left on "
+                        "CLOCK_REALTIME lies in the past, so every wait ends at once",
+        [SPIN_PROC] = "proc_event_wait() returns before its timeout: poll() takes whole "
+                      "milliseconds (round the rest up), and only end of file on the pipe "
+                      "means the event is set",
+        [SPIN_URING] = "loop_sleep_until() returns before its deadline: the timeout must be "
+                       "absolute, on CLOCK_MONOTONIC (IORING_TIMEOUT_ABS), and the sleep must "
+                       "wait for its own completion (-ETIME: the time has come)",
+    };
+    return why[kind_of(program)];
+}
+
+/* It drew on after slow() had returned: the stop signal never reached the spinner. */
+static const char *why_never_stops(const char *program)
+{
+    static const char *const why[] = {
+        [SPIN_THREAD] = "event_set() must set the flag and wake the spinner's event_wait(), "
+                        "which must then return true",
+        [SPIN_PROC] = "the parent must set the event (close its write end) once slow() "
+                      "returns, and no other copy of the write end may stay open: a child "
+                      "that keeps its copy after fork() (proc_event_become_waiter) never sees "
+                      "end of file",
+        [SPIN_URING] = "loop_cancel() must make the spinner's pending sleep return "
+                       "-ECANCELED (take its timeout back with io_uring_prep_timeout_remove), "
+                       "and loop_join() must wait for the task's end",
+    };
+    return why[kind_of(program)];
+}
+
+/* It hung after at most one frame: no wait ever ended. */
+static const char *why_stuck(const char *program)
+{
+    static const char *const why[] = {
+        [SPIN_THREAD] = "the spinner's event_wait() neither timed out nor was woken by "
+                        "event_set(): does ETIMEDOUT end the wait, and is the deadline on the "
+                        "clock of the condition variable (CLOCK_MONOTONIC)?",
+        [SPIN_PROC] = "the child's proc_event_wait() neither timed out nor saw the event set, "
+                      "or the parent waits for a child that never ends: does poll() get the "
+                      "time left in milliseconds, and does each process close the end of the "
+                      "pipe it does not use?",
+        [SPIN_URING] = "slow()'s loop_sleep() never completed, nor did the spinner's sleep: "
+                       "is each deadline given as absolute (IORING_TIMEOUT_ABS; a "
+                       "CLOCK_MONOTONIC time read as relative is days away), is the request "
+                       "submitted (io_uring_submit_and_wait when no task is ready), and does "
+                       "loop_run() hand each completion to its task?",
+    };
+    return why[kind_of(program)];
+}
+
+/* It stopped, but a frame late. */
+static const char *why_late(const char *program)
+{
+    static const char *const why[] = {
+        [SPIN_THREAD] = "event_set() must wake the spinner (pthread_cond_broadcast on the "
+                        "condition variable event_wait() waits on), which must not sleep out "
+                        "its frame",
+        [SPIN_PROC] = "the parent must set the event (close its write end) as soon as slow() "
+                      "returns and then wait for the child with waitpid(), not a sleep, and "
+                      "the child wait for the event in poll() on the read end, not sleep out "
+                      "its frame",
+        [SPIN_URING] = "loop_cancel() must take the sleeping spinner's timeout back "
+                       "(io_uring_prep_timeout_remove), so that its sleep returns -ECANCELED "
+                       "at once instead of at its deadline",
+    };
+    return why[kind_of(program)];
+}
+
+/* It burns CPU between frames. */
+static const char *why_busy(const char *program)
+{
+    static const char *const why[] = {
+        [SPIN_THREAD] = "does event_wait() poll the flag (a loop of short sleeps or checks) "
+                        "instead of blocking on the condition variable "
+                        "(pthread_cond_timedwait)?",
+        [SPIN_PROC] = "does proc_event_wait() poll (a loop of short sleeps or zero timeouts) "
+                      "instead of blocking in poll() for the time left?",
+        [SPIN_URING] = "does loop_run() poll for completions (submitting without waiting, or "
+                       "peeking in a loop) instead of blocking in io_uring_submit_and_wait() "
+                       "when no task is ready?",
+    };
+    return why[kind_of(program)];
+}
+
+void spin_assert_description(const char *program, const struct run_result *r,
+                             const struct spin_output *o)
+{
+    bool proc = kind_of(program) == SPIN_PROC;
+    cr_assert(o->descriptions <= 1,
+              "%s printed its description line ('spinner object: ...') %d times, expected "
+              "once%s. output: %s",
+              program, o->descriptions,
+              proc ? ": the child flushed its copy of the parent's stdio buffer. Flush stdout "
+                     "before fork(), and end the child with _exit(), which flushes nothing"
+                   : "",
+              spin_excerpt(r->out));
     cr_assert(o->description,
               "%s: the first line should describe the spinner object before it starts "
-              "('spinner object: <...>'), got '%s'",
-              program, o->first_line);
+              "('spinner object: <...>'), got '%s'%s",
+              program, spin_excerpt(o->first_line),
+              proc ? ": is stdout flushed (fflush) before fork()? A line left in the parent's "
+                     "stdio buffer comes out only when the parent flushes later, after the "
+                     "child's frames"
+                   : "");
+}
+
+void spin_assert_contract_why(const char *program, const struct run_result *r,
+                              const struct spin_output *o, int min_frames, const char *few_why)
+{
+    if (r->timed_out) {
+        if (o->answer)
+            cr_assert_fail("%s printed 'Answer: 42' but had not exited %.0f s later, when it "
+                           "was killed: it waited for a spinner that never ended: %s. "
+                           "output: %s",
+                           program, r->wall_s, why_never_stops(program), spin_excerpt(r->out));
+        else if (o->frames >= 3)
+            cr_assert_fail("%s drew %d frames and was still spinning when it was killed "
+                           "after %.0f s: the spinner did not stop when slow() returned: %s. "
+                           "output: %s",
+                           program, o->frames, r->wall_s, why_never_stops(program),
+                           spin_excerpt(r->out));
+        else
+            cr_assert_fail("%s drew %d frame(s), then nothing until it was killed after "
+                           "%.0f s: %s output: %s",
+                           program, o->frames, r->wall_s, why_stuck(program), spin_excerpt(r->out));
+    }
+    cr_assert(r->exited && r->exit_code == 0, "%s should exit 0, but it ended with %s; stderr: %s",
+              program, run_describe_end(r), r->err);
+    spin_assert_description(program, r, o);
+    bool proc = kind_of(program) == SPIN_PROC;
     cr_assert(o->frames >= min_frames,
-              "%s: expected at least %d frames ('\\r<c> thinking!'), saw %d: does the "
-              "spinner wait between frames instead of stopping at once? output: %s",
-              program, min_frames, o->frames, spin_excerpt(r->out));
+              "%s: expected at least %d frames ('\\r<c> thinking!', 10 a second while slow() "
+              "runs), saw %d: the spinner stopped, or never started, long before slow() "
+              "returned: %s. output: %s",
+              program, min_frames, o->frames, few_why, spin_excerpt(r->out));
     cr_assert(o->out_of_order < 0,
               "%s: frame %d is out of order: expected the frames \\ | / - repeating. "
               "output: %s",
@@ -172,14 +331,25 @@ void spin_assert_contract(const char *program, const struct run_result *r,
               spin_excerpt(r->out));
     cr_assert(!o->frame_after_answer,
               "%s: a frame was drawn after 'Answer: 42': the spinner must have stopped "
-              "(and been joined) before the answer is printed",
-              program);
+              "(and been %s) before the answer is printed",
+              program, proc ? "reaped with waitpid()" : "joined");
     cr_assert(o->cleared_last,
               "%s: expected the spinner line cleared ('\\r', blanks, '\\r') after the last "
-              "frame and before 'Answer: 42'. output: %s",
-              program, spin_excerpt(r->out));
+              "frame and before 'Answer: 42'%s. output: %s",
+              program,
+              proc ? ": the child clears it (spinner_view_clear) once the event is set, before "
+                     "it leaves with _exit(), and the parent prints the answer only after "
+                     "waitpid()"
+                   : "",
+              spin_excerpt(r->out));
     cr_assert(o->answer_last, "%s: 'Answer: 42' should be the last line. output: %s", program,
               spin_excerpt(r->out));
+}
+
+void spin_assert_contract(const char *program, const struct run_result *r,
+                          const struct spin_output *o, int min_frames)
+{
+    spin_assert_contract_why(program, r, o, min_frames, why_too_few_frames(program));
 }
 
 void spin_test_rate(const char *program)
@@ -190,13 +360,16 @@ void spin_test_rate(const char *program)
         spin_skip_if_no_uring(&r);
     struct spin_output o;
     spin_parse(r.out, &o);
-    spin_assert_contract(program, &r, &o, 1);
-    cr_assert(o.frames >= 8 && o.frames <= 12,
-              "%s --seconds 1: expected 8 to 12 frames (10 per second), saw %d: %s", program,
-              o.frames,
-              o.frames < 8 ? "does the spinner wait a whole 100 ms between frames, and "
-                             "only stop when told?"
-                           : "does it wait 100 ms between frames, or return early?");
+    /* Many frames in no time: the wait between frames ends at once. */
+    if (o.frames > 12 && r.exited && r.exit_code == 0)
+        cr_assert_fail("%s --seconds 1: expected 8 to 12 frames (10 per second), saw %d: %s",
+                       program, o.frames, why_too_many_frames(program));
+    spin_assert_contract(program, &r, &o, 3);
+    cr_assert(o.frames >= 8,
+              "%s --seconds 1: expected 8 to 12 frames (10 per second), saw %d: does each wait "
+              "between frames last one frame (100 ms), not more, and end early only when the "
+              "spinner is told to stop?",
+              program, o.frames);
     cr_assert(o.clears == 1,
               "%s: expected the line cleared once, at the end; it was "
               "cleared %d times",
@@ -234,9 +407,9 @@ void spin_test_stop_latency(const char *program)
     cr_assert(best < allowed,
               "%s --seconds 0.21 should end within %.0f ms of slow() returning; at best it "
               "ended %.0f ms after (it ran %.0f ms; starting and ending the program alone "
-              "took %.0f ms): does the spinner sleep out its frame instead of being woken "
-              "(event, pipe, cancelled timeout) when slow() ends?",
-              program, allowed * 1000, best * 1000, best_wall * 1000, best_base * 1000);
+              "took %.0f ms), as if the spinner slept out the rest of its frame: %s",
+              program, allowed * 1000, best * 1000, best_wall * 1000, best_base * 1000,
+              why_late(program));
 }
 
 void spin_test_no_busy_wait(const char *program)
@@ -247,13 +420,16 @@ void spin_test_no_busy_wait(const char *program)
         spin_skip_if_no_uring(&r);
     struct spin_output o;
     spin_parse(r.out, &o);
+    if (o.frames > 8 && r.exited && r.exit_code == 0)
+        cr_assert_fail("%s --seconds 0.5: expected about 5 frames, saw %d: it draws without "
+                       "pause because %s",
+                       program, o.frames, why_too_many_frames(program));
     spin_assert_contract(program, &r, &o, 4);
     double cpu = r.user_s + r.sys_s;
     cr_assert(cpu <= 0.05 * r.wall_s,
               "%s: while it only sleeps and spins, it used %.0f ms of CPU in %.0f ms "
-              "(%.1f %%); expected at most 5 %%: does it poll (a loop of short sleeps or "
-              "checks) instead of blocking until the next frame or the stop signal?",
-              program, cpu * 1000, r.wall_s * 1000, 100 * cpu / r.wall_s);
+              "(%.1f %%); expected at most 5 %%: %s",
+              program, cpu * 1000, r.wall_s * 1000, 100 * cpu / r.wall_s, why_busy(program));
     run_result_free(&r);
 }
 
@@ -265,16 +441,18 @@ void spin_wait_for_first_frame(struct run_handle *h, const char *program)
         run_finish(h, &r);
         if (strcmp(program, "spinner_uring") == 0)
             spin_skip_if_no_uring(&r);
-        cr_assert_fail("%s: no first frame ('\\r\\\\ thinking!') within 3 s. output: %s", program,
-                       spin_excerpt(r.out));
+        cr_assert_fail("%s: no first frame ('\\r\\\\ thinking!') within 3 s: %s. output: %s",
+                       program, why_too_few_frames(program), spin_excerpt(r.out));
     }
 }
 
 void spin_sample(struct run_handle *h, double seconds, struct spin_samples *s)
 {
     *s = (struct spin_samples){.min_threads = 1 << 20, .min_children = 1 << 20};
-    int rounds = (int)(seconds / 0.02) + 1;
-    for (int i = 0; i < rounds; i++) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    double end = (double)now.tv_sec + (double)now.tv_nsec / 1e9 + seconds;
+    for (;;) {
         char state = proc_state(h->pid);
         pid_t children[8];
         int threads = proc_thread_count(h->pid);
@@ -297,6 +475,11 @@ void spin_sample(struct run_handle *h, double seconds, struct spin_samples *s)
                     s->max_child_threads = ct;
             }
         }
+        /* By the clock, not by a count of samples: on a loaded machine each sample may
+         * take longer, and the program's end must stay out of the window. */
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if ((double)now.tv_sec + (double)now.tv_nsec / 1e9 >= end)
+            break;
         struct timespec pause = {0, 20 * 1000000L};
         nanosleep(&pause, NULL);
     }

@@ -22,6 +22,7 @@
 /* What the output showed. */
 struct spin_output {
     bool description; /* the first line starts with "spinner object: " */
+    int descriptions; /* how many times "spinner object: " appears */
     char first_line[160];
     int frames;        /* frames drawn ("\r<c> thinking!") */
     int out_of_order;  /* index of the first frame not in \|/- order, or -1 */
@@ -57,6 +58,14 @@ const char *spin_excerpt(const char *out);
 void spin_assert_contract(const char *program, const struct run_result *r,
                           const struct spin_output *o, int min_frames);
 
+/* Asserts the description line: printed once, first, before any frame. */
+void spin_assert_description(const char *program, const struct run_result *r,
+                             const struct spin_output *o);
+
+/* The same, with the likely causes to give when fewer than min_frames were drawn. */
+void spin_assert_contract_why(const char *program, const struct run_result *r,
+                              const struct spin_output *o, int min_frames, const char *few_why);
+
 /* The checks every spinner program gets, one graded test each (see *_test.c). */
 
 /* --seconds 1: the output contract, and 8 to 12 frames (10 per second). */
@@ -82,7 +91,7 @@ struct spin_samples {
     int max_child_threads;
 };
 
-/* Samples the program every 20 ms for `seconds` (or until it ends). */
+/* Samples the program every 20 ms for `seconds` of wall time. */
 void spin_sample(struct run_handle *h, double seconds, struct spin_samples *s);
 
 #endif

@@ -36,22 +36,22 @@ GRADED(uring, does_not_busy_wait)
 GRADED(uring, runs_on_one_thread_without_children)
 {
     struct run_handle h;
-    spin_start(&h, PROGRAM, "--seconds", "0.6", NULL);
+    spin_start(&h, PROGRAM, "--seconds", "1", NULL);
     spin_wait_for_first_frame(&h, PROGRAM);
     struct spin_samples s;
     spin_sample(&h, 0.3, &s);
     struct run_result r;
     run_finish(&h, &r);
     spin_skip_if_no_uring(&r);
+    struct spin_output o;
+    spin_parse(r.out, &o);
+    spin_assert_contract(PROGRAM, &r, &o, 3);
     if (s.valid > 0)
         cr_assert(s.max_threads == 1 && s.max_children == 0,
                   "while it spins, spinner_uring should be one thread and no child (an "
                   "event loop, not a thread or a process); /proc showed up to %d thread(s) "
                   "and %d child(ren)",
                   s.max_threads, s.max_children);
-    struct spin_output o;
-    spin_parse(r.out, &o);
-    spin_assert_contract(PROGRAM, &r, &o, 3);
     cr_assert(s.valid > 0, "could not look at spinner_uring in /proc while it ran");
     run_result_free(&r);
 }
@@ -97,8 +97,10 @@ GRADED(uring, a_blocking_sleep_blocks_the_loop)
     spin_parse(r.out, &o);
     cr_assert(r.exited && r.exit_code == 0, "--blocking should exit 0; stderr: %s", r.err);
     cr_assert(o.frames == 0,
-              "--blocking: slow() blocks the only thread, so the spinner should never "
-              "appear; saw %d frames",
+              "--blocking: slow() blocks the only thread, so the spinner, spawned but "
+              "cancelled before it ever ran, should never appear; saw %d frame(s): does a "
+              "task cancelled before its first step still run? (It must not: loop_cancel, "
+              "then the loop finishes it with -ECANCELED without running it)",
               o.frames);
     cr_assert(r.wall_s >= 0.28, "--blocking --seconds 0.3 ended after %.2f s", r.wall_s);
     cr_assert(o.description && o.answer && o.answer_last,
@@ -109,13 +111,20 @@ GRADED(uring, a_blocking_sleep_blocks_the_loop)
 
 GRADED(uring, napping_brings_the_spinner_back)
 {
+    assert_spins_normally();
     struct run_result r;
     spin_run(&r, 30, PROGRAM, "--slow=prime", "--prime", PRIME_FOR_TESTS, "--nap", "--nap-every",
              "100000", NULL);
     spin_skip_if_no_uring(&r);
     struct spin_output o;
     spin_parse(r.out, &o);
-    spin_assert_contract(PROGRAM, &r, &o, 2);
+    spin_assert_contract_why(
+        PROGRAM, &r, &o, 2,
+        "with --nap the check calls loop_yield() every 100000 divisors, so the spinner "
+        "should draw while it runs: does loop_yield() put the task back in the ready queue "
+        "and give the loop its turn, to reap completions (the spinner's timeout) and run the "
+        "other ready tasks, before the yielding task runs again? A loop that runs ready tasks "
+        "until none is left never reaps completions while one task keeps yielding");
     cr_assert(o.prime_line && o.nap_line,
               "--nap: expected '" PRIME_FOR_TESTS " is prime ...' and the 'nap: ...' "
               "report. output: %s",
@@ -161,9 +170,10 @@ GRADED(uring, exits_77_naming_the_cause_when_io_uring_is_denied)
         run_denied(cases[i].err, &r);
         cr_assert(r.exited && r.exit_code == 77,
                   "with io_uring_setup failing with %s, spinner_uring should exit 77 "
-                  "(unsupported environment); it %s %d. stderr: %s",
-                  cases[i].as, r.exited ? "exited with" : "was killed by signal",
-                  r.exited ? r.exit_code : r.signal, r.err);
+                  "(unsupported environment); it ended with %s: does loop_create() call "
+                  "io_uring_queue_init() and return its error unchanged (a negative errno), "
+                  "for main() to recognise? stderr: %s",
+                  cases[i].as, run_describe_end(&r), r.err);
         cr_assert(count_lines(r.err) == 1 && strstr(r.err, "io_uring") != NULL,
                   "with io_uring denied (%s), expected one line on stderr naming io_uring "
                   "and the cause; got: '%s'",
