@@ -4,7 +4,8 @@
  *
  * The parent fills a job pipe with the numbers and one "stop" job per worker, then
  * forks the workers. Each worker takes jobs until it takes a stop job, sending one
- * result per number on the result pipe. The parent prints the results as they come.
+ * result per number on the result pipe (with --primes-only, one per prime). The parent
+ * prints the results as they come.
  *
  * This is the first procs.py of the chapter, in C: the parent stops collecting when the
  * job pipe holds no more bytes. That stop condition is a race (run it a few times with
@@ -48,6 +49,7 @@ static const char usage[] =
     "\n"
     "  --numbers FILE      one number per line; '-' reads standard input\n"
     "  --range FIRST LAST  every number from FIRST to LAST\n"
+    "  --primes-only       workers send (and the parent prints) results for primes only\n"
     "  --delay POINT=US    pause US microseconds at a point, to widen a race window:\n"
     "                        worker   a worker, after taking a job, before checking it\n"
     "                        collect  the parent, after reading each result\n"
@@ -56,8 +58,9 @@ static const char usage[] =
     "\n"
     "Exit status: 0 ok, 1 failure, 2 bad usage or input.\n";
 
-/* The body of a worker process: it never returns. */
-static noreturn void worker(int jobs_fd, int results_fd)
+/* The body of a worker process: it never returns. With primes_only, it sends a result
+ * only for a prime: then nobody but the workers knows how many results will come. */
+static noreturn void worker(int jobs_fd, int results_fd, bool primes_only)
 {
     for (;;) {
         struct job job;
@@ -70,6 +73,8 @@ static noreturn void worker(int jobs_fd, int results_fd)
         double t0 = clock_seconds();
         struct result r = {.n = job.n, .prime = primes_is_prime(job.n)};
         r.elapsed = clock_seconds() - t0;
+        if (primes_only && !r.prime)
+            continue;
         if (record_write(results_fd, &r, sizeof r) != 0)
             _exit(EXIT_FAILURE);
     }
@@ -115,11 +120,16 @@ static size_t report(int results_fd, int jobs_fd)
 int main(int argc, char *argv[])
 {
     static const struct option options[] = {
-        {"numbers", required_argument, NULL, 'n'}, {"range", required_argument, NULL, 'r'},
-        {"delay", required_argument, NULL, 'd'},   {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},       {0},
+        {"numbers", required_argument, NULL, 'n'},
+        {"range", required_argument, NULL, 'r'},
+        {"primes-only", no_argument, NULL, 'p'},
+        {"delay", required_argument, NULL, 'd'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {0},
     };
     const char *numbers_path = NULL, *range_first = NULL, *range_last = NULL;
+    bool primes_only = false;
     int opt;
     while ((opt = getopt_long(argc, argv, "hV", options, NULL)) != -1) {
         switch (opt) {
@@ -129,6 +139,9 @@ int main(int argc, char *argv[])
         case 'r':
             range_first = optarg;
             range_last = optind < argc ? argv[optind++] : NULL;
+            break;
+        case 'p':
+            primes_only = true;
             break;
         case 'd':
             delay_option(optarg, delay_points);
@@ -170,7 +183,7 @@ int main(int argc, char *argv[])
             die_errno("fork");
         if (pids[i] == 0) {
             close(results[0]);
-            worker(jobs[0], results[1]);
+            worker(jobs[0], results[1], primes_only);
         }
     }
     /* Keep only the ends the parent uses: if it kept the write end of the result pipe,
@@ -195,7 +208,7 @@ int main(int argc, char *argv[])
     }
     if (close(results[0]) < 0)
         die_errno("close");
-    printf("%zu checks in %.2fs\n", checked, clock_seconds() - t0);
+    printf("%zu %s in %.2fs\n", checked, primes_only ? "primes" : "checks", clock_seconds() - t0);
     numlist_free(&numbers);
     if (fflush(stdout) != 0)
         die_errno("stdout");

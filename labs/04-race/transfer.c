@@ -8,6 +8,12 @@
  * thread 0 always moves money from account 0 to account 1 and thread 1 the other
  * way: the textbook deadlock.
  *
+ * Main audits between short pauses, as an auditor would, not in a tight loop: a tight
+ * loop would hold the locks nearly all the time, and starve transfers that back off.
+ * With --progress MS, a reporter thread prints the number of completed transfers every
+ * MS milliseconds: a count that stops means no transfer can complete any more (a
+ * deadlock, or a livelock), one that crawls means they complete, slowly.
+ *
  * This file is the lab's checker: the transfers themselves are in bank.c.
  */
 #include "bank.h"
@@ -17,7 +23,6 @@
 #include "die.h"
 
 #include <getopt.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -27,12 +32,16 @@
 #define MAX_THREADS  64
 #define MAX_ACCOUNTS 64
 #define OPENING      1000L /* the opening balance of every account */
+#define AUDIT_PAUSE  100   /* microseconds between two audits */
 
 struct shared {
     struct account accounts[MAX_ACCOUNTS];
     unsigned account_count; /* fixed before the threads start */
     long transfers;         /* per thread; likewise */
+    long total;             /* likewise: transfers by every thread together */
+    long progress_ms;       /* likewise: the reporter's period, 0 for no reporter */
     atomic_int running;     /* transfer threads not finished yet */
+    atomic_long completed;  /* transfers completed, by every thread */
 };
 
 struct mover {
@@ -43,13 +52,16 @@ struct mover {
 static const char *const delay_points[] = {"between", NULL};
 
 static const char usage[] =
-    "Usage: transfer [--threads T] [--accounts A] [--transfers N] [--delay POINT=US]...\n"
+    "Usage: transfer [--threads T] [--accounts A] [--transfers N] [--progress MS]\n"
+    "                [--delay POINT=US]...\n"
     "Move money between A accounts with T threads, N transfers each, while an auditor\n"
     "checks that the total never changes.\n"
     "\n"
     "  --threads T        transfer threads, 1 to 64 (default 2)\n"
     "  --accounts A       accounts, 2 to 64 (default 2)\n"
     "  --transfers N      transfers per thread, 1 to 10000000 (default 100000)\n"
+    "  --progress MS      print the number of completed transfers every MS ms\n"
+    "                     (1 to 60000): does it stop, or only slow down?\n"
     "  --delay POINT=US   pause US microseconds at a point, to widen a race window:\n"
     "                       between  a transfer, between taking its two locks\n"
     "  -h, --help         show this help and exit\n"
@@ -72,6 +84,9 @@ static void *move_money(void *arg)
 {
     const struct mover *m = arg;
     struct shared *s = m->shared;
+    char name[16]; /* shown by gdb, top -H and /proc: "mover 3" */
+    snprintf(name, sizeof name, "mover %u", m->index);
+    pthread_setname_np(pthread_self(), name); /* only a name: a failure does not matter */
     uint64_t state = 0x9E3779B97F4A7C15ULL * (m->index + 1);
     for (long i = 0; i < s->transfers; i++) {
         unsigned from, to;
@@ -85,8 +100,24 @@ static void *move_money(void *arg)
         }
         long amount = 1 + (long)(next_random(&state) % 10);
         bank_transfer(&s->accounts[from], &s->accounts[to], amount);
+        atomic_fetch_add(&s->completed, 1);
     }
     atomic_fetch_sub(&s->running, 1);
+    return NULL;
+}
+
+/* Prints how many transfers have completed, every progress_ms, until none is running.
+ * It takes no lock, so it keeps reporting while the other threads are stuck. */
+static void *report_progress(void *arg)
+{
+    struct shared *s = arg;
+    pthread_setname_np(pthread_self(), "reporter");
+    while (atomic_load(&s->running) > 0) {
+        printf("progress: %ld of %ld transfers\n", atomic_load(&s->completed), s->total);
+        if (fflush(stdout) != 0)
+            die_errno("stdout");
+        die_on_bug("clock_nanosleep", clock_sleep_ns(s->progress_ms * CLOCK_NS_PER_MS));
+    }
     return NULL;
 }
 
@@ -97,18 +128,22 @@ static void start(pthread_t *thread, void *(*body)(void *), void *arg)
         die_error("pthread_create", error);
 }
 
+static void join(pthread_t thread)
+{
+    int error = pthread_join(thread, NULL);
+    if (error != 0)
+        die_error("pthread_join", error);
+}
+
 int main(int argc, char *argv[])
 {
     static const struct option options[] = {
-        {"threads", required_argument, NULL, 't'},
-        {"accounts", required_argument, NULL, 'a'},
-        {"transfers", required_argument, NULL, 'n'},
-        {"delay", required_argument, NULL, 'd'},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},
-        {0},
+        {"threads", required_argument, NULL, 't'},   {"accounts", required_argument, NULL, 'a'},
+        {"transfers", required_argument, NULL, 'n'}, {"progress", required_argument, NULL, 'p'},
+        {"delay", required_argument, NULL, 'd'},     {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},         {0},
     };
-    long threads = 2, accounts = 2, transfers = 100000;
+    long threads = 2, accounts = 2, transfers = 100000, progress_ms = 0;
     int opt;
     while ((opt = getopt_long(argc, argv, "hV", options, NULL)) != -1) {
         switch (opt) {
@@ -120,6 +155,9 @@ int main(int argc, char *argv[])
             break;
         case 'n':
             transfers = cli_long_option("--transfers", optarg, 1, 10000000);
+            break;
+        case 'p':
+            progress_ms = cli_long_option("--progress", optarg, 1, 60000);
             break;
         case 'd':
             delay_option(optarg, delay_points);
@@ -138,6 +176,8 @@ int main(int argc, char *argv[])
     static struct shared shared;
     shared.account_count = (unsigned)accounts;
     shared.transfers = transfers;
+    shared.total = transfers * threads;
+    shared.progress_ms = progress_ms;
     for (unsigned i = 0; i < shared.account_count; i++) {
         int error = bank_open(&shared.accounts[i], i, OPENING);
         if (error < 0)
@@ -145,17 +185,20 @@ int main(int argc, char *argv[])
     }
     long expected = OPENING * accounts;
     atomic_init(&shared.running, (int)threads);
+    atomic_init(&shared.completed, 0);
 
     printf("Moving money between %ld accounts with %ld threads, %ld transfers each:\n", accounts,
            threads, transfers);
     fflush(stdout);
     double t0 = clock_seconds();
-    pthread_t movers[MAX_THREADS];
+    pthread_t movers[MAX_THREADS], reporter;
     struct mover args[MAX_THREADS];
     for (long i = 0; i < threads; i++) {
         args[i] = (struct mover){.shared = &shared, .index = (unsigned)i};
         start(&movers[i], move_money, &args[i]);
     }
+    if (progress_ms > 0)
+        start(&reporter, report_progress, &shared);
 
     /* Main is the auditor: it checks the total while the transfers run. */
     long audits = 0, wrong_audits = 0, first_wrong = 0;
@@ -164,13 +207,12 @@ int main(int argc, char *argv[])
         audits++;
         if (total != expected && wrong_audits++ == 0)
             first_wrong = total;
-        sched_yield();
+        die_on_bug("clock_nanosleep", clock_sleep_ns(AUDIT_PAUSE * CLOCK_NS_PER_US));
     }
-    for (long i = 0; i < threads; i++) {
-        int error = pthread_join(movers[i], NULL);
-        if (error != 0)
-            die_error("pthread_join", error);
-    }
+    for (long i = 0; i < threads; i++)
+        join(movers[i]);
+    if (progress_ms > 0)
+        join(reporter);
     long final_total = bank_audit(shared.accounts, shared.account_count);
 
     printf("audits: %ld during the run, %ld found a wrong total", audits, wrong_audits);

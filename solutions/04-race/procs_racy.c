@@ -4,12 +4,14 @@
  *
  * The parent fills a job pipe with the numbers and one "stop" job per worker, then
  * forks the workers. Each worker takes jobs until it takes a stop job, sending one
- * result per number on the result pipe. The parent prints the results as they come.
+ * result per number on the result pipe (with --primes-only, one per prime). The parent
+ * prints the results as they come.
  *
  * The question of this file: when has the parent seen every result? Not when the job
  * pipe looks empty: a worker may still be checking its last number, and results may
- * still wait unread in the result pipe. Only the workers know they are done, so each
- * one says so with a last "done" result, and the parent counts those.
+ * still wait unread in the result pipe. Nor after as many results as numbers: with
+ * --primes-only a worker sends nothing for a composite. Only the workers know they are
+ * done, so each one says so with a last "done" result, and the parent counts those.
  */
 #include "cli.h"
 #include "clock.h"
@@ -49,6 +51,7 @@ static const char usage[] =
     "\n"
     "  --numbers FILE      one number per line; '-' reads standard input\n"
     "  --range FIRST LAST  every number from FIRST to LAST\n"
+    "  --primes-only       workers send (and the parent prints) results for primes only\n"
     "  --delay POINT=US    pause US microseconds at a point, to widen a race window:\n"
     "                        worker   a worker, after taking a job, before checking it\n"
     "                        collect  the parent, after reading each result\n"
@@ -57,8 +60,9 @@ static const char usage[] =
     "\n"
     "Exit status: 0 ok, 1 failure, 2 bad usage or input.\n";
 
-/* The body of a worker process: it never returns. */
-static noreturn void worker(int jobs_fd, int results_fd)
+/* The body of a worker process: it never returns. With primes_only, it sends a result
+ * only for a prime: then nobody but the workers knows how many results will come. */
+static noreturn void worker(int jobs_fd, int results_fd, bool primes_only)
 {
     for (;;) {
         struct job job;
@@ -71,6 +75,8 @@ static noreturn void worker(int jobs_fd, int results_fd)
         double t0 = clock_seconds();
         struct result r = {.n = job.n, .prime = primes_is_prime(job.n)};
         r.elapsed = clock_seconds() - t0;
+        if (primes_only && !r.prime)
+            continue;
         if (record_write(results_fd, &r, sizeof r) != 0)
             _exit(EXIT_FAILURE);
     }
@@ -108,11 +114,16 @@ static size_t report(int results_fd, unsigned procs)
 int main(int argc, char *argv[])
 {
     static const struct option options[] = {
-        {"numbers", required_argument, NULL, 'n'}, {"range", required_argument, NULL, 'r'},
-        {"delay", required_argument, NULL, 'd'},   {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},       {0},
+        {"numbers", required_argument, NULL, 'n'},
+        {"range", required_argument, NULL, 'r'},
+        {"primes-only", no_argument, NULL, 'p'},
+        {"delay", required_argument, NULL, 'd'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {0},
     };
     const char *numbers_path = NULL, *range_first = NULL, *range_last = NULL;
+    bool primes_only = false;
     int opt;
     while ((opt = getopt_long(argc, argv, "hV", options, NULL)) != -1) {
         switch (opt) {
@@ -122,6 +133,9 @@ int main(int argc, char *argv[])
         case 'r':
             range_first = optarg;
             range_last = optind < argc ? argv[optind++] : NULL;
+            break;
+        case 'p':
+            primes_only = true;
             break;
         case 'd':
             delay_option(optarg, delay_points);
@@ -163,7 +177,7 @@ int main(int argc, char *argv[])
             die_errno("fork");
         if (pids[i] == 0) {
             close(results[0]);
-            worker(jobs[0], results[1]);
+            worker(jobs[0], results[1], primes_only);
         }
     }
     /* Keep only the ends the parent uses: if it kept the write end of the result pipe,
@@ -185,7 +199,7 @@ int main(int argc, char *argv[])
     }
     if (close(results[0]) < 0)
         die_errno("close");
-    printf("%zu checks in %.2fs\n", checked, clock_seconds() - t0);
+    printf("%zu %s in %.2fs\n", checked, primes_only ? "primes" : "checks", clock_seconds() - t0);
     numlist_free(&numbers);
     if (fflush(stdout) != 0)
         die_errno("stdout");

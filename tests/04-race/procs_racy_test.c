@@ -19,6 +19,15 @@
 static const uint64_t small[] = {0, 1, 2, 97, 100, 561, 4294967291ULL};
 static const uint64_t one[] = {7919};
 
+/* With --primes-only, how many results come depends on the numbers: only the workers
+ * know when they have sent their last one. A parent that waits for one result per
+ * number waits for results that never come. */
+static const char primes_only_hint[] =
+    "With --primes-only a worker sends nothing for a composite, so the parent cannot know "
+    "in advance how many results will come. Does it wait for as many results as numbers "
+    "(or any count fixed in advance)? Only a worker knows when it has sent its last "
+    "result: the parent must hear from each worker that it is done.";
+
 static const char hang_hint[] =
     "the parent waited for a result that never came. When can it be sure that every "
     "result has arrived?";
@@ -32,12 +41,16 @@ static char *numbers_text(const uint64_t *values, size_t count)
     return text;
 }
 
-/* Checks that the output has exactly one correct result line per number. */
+/* Checks that the output has exactly one correct result line per number (per prime,
+ * with primes_only) and no other result line, then the summary line. */
 static void assert_every_result(const char *out, const uint64_t *values, size_t count,
-                                const char *what)
+                                bool primes_only, const char *what)
 {
     size_t *seen = calloc(count, sizeof *seen);
-    size_t lines = 0;
+    cr_assert_not_null(seen);
+    size_t lines = 0, expected = 0;
+    for (size_t i = 0; i < count; i++)
+        expected += !primes_only || primes_is_prime(values[i]);
     for (const char *line = out; *line != '\0';) {
         const char *end = strchr(line, '\n');
         size_t len = end ? (size_t)(end - line) : strlen(line);
@@ -56,30 +69,46 @@ static void assert_every_result(const char *out, const uint64_t *values, size_t 
                       n);
             cr_assert(flag == (primes_is_prime(n) ? 'P' : ' '),
                       "%s: the result for %" PRIu64 " is wrong (flag '%c')", what, n, flag);
+            cr_assert(!primes_only || flag == 'P',
+                      "%s: a result line for %" PRIu64 ", which is not a prime: with "
+                      "--primes-only a worker sends results for primes only",
+                      what, n);
             seen[i]++;
         }
         line = end ? end + 1 : line + len;
     }
     for (size_t i = 0; i < count; i++) {
-        cr_assert(seen[i] <= 1, "%s: %" PRIu64 " was reported %zu times", what, values[i], seen[i]);
+        if (primes_only && !primes_is_prime(values[i]))
+            continue;
+        cr_assert(seen[i] <= 1,
+                  "%s: %" PRIu64 " was reported %zu times: the parent printed a result it "
+                  "had already printed",
+                  what, values[i], seen[i]);
         cr_assert(seen[i] == 1,
-                  "%s: no result for %" PRIu64 " (%zu of %zu results printed). The parent "
-                  "stopped collecting before every worker had sent its results: an empty "
-                  "job pipe does not mean that the results are in.",
-                  what, values[i], lines, count);
+                  "%s: no result for %" PRIu64 " (%zu of %zu results printed), and yet the "
+                  "program exited 0: the parent stopped reading results too early. An "
+                  "empty job pipe only means that every job was taken, not that its result "
+                  "is in; a count fixed in advance (such as 20) is not the number of "
+                  "results. Which process knows when its results are all sent?",
+                  what, values[i], lines, expected);
     }
     char summary[64];
-    snprintf(summary, sizeof summary, "%zu checks in ", count);
-    cr_assert(strstr(out, summary) != NULL, "%s: expected a last line '%sX.XXs'", what, summary);
+    snprintf(summary, sizeof summary, "%zu %s in ", expected, primes_only ? "primes" : "checks");
+    cr_assert(strstr(out, summary) != NULL,
+              "%s: expected a last line '%sX.XXs' (the number of results the parent "
+              "printed), got: %.200s",
+              what, summary, race_last_lines(out, 2));
     free(seen);
 }
 
 /* One run of procs_racy on `values` given on stdin, checked completely. */
-static void run_and_check(const char *procs, const uint64_t *values, size_t count,
+static void run_and_check(const char *procs, const uint64_t *values, size_t count, bool primes_only,
                           const char *delay1, const char *delay2)
 {
-    const char *args[8] = {procs, "--numbers", "-"};
+    const char *args[10] = {procs, "--numbers", "-"};
     size_t n = 3;
+    if (primes_only)
+        args[n++] = "--primes-only";
     if (delay1) {
         args[n++] = "--delay";
         args[n++] = delay1;
@@ -94,10 +123,14 @@ static void run_and_check(const char *procs, const uint64_t *values, size_t coun
     char *input = numbers_text(values, count);
     struct run_result r = race_run(RACE_PLAIN, "procs_racy", args, input, 10, what, hang_hint);
     race_expect_exit(&r, 0, what,
-                     "The parent must stop exactly when every result is in: not before "
-                     "(results lost), not after (waiting for a result that never comes). "
-                     "Which process knows when its results are all sent?");
-    assert_every_result(r.out, values, count, what);
+                     primes_only ? primes_only_hint
+                                 : "The parent must stop exactly when every result is in: not "
+                                   "before (results lost), not after (waiting for a result "
+                                   "that never comes, until the result pipe reaches end of "
+                                   "file). Neither the job pipe nor a count fixed in advance "
+                                   "(such as 20) can tell it. Which process knows when its "
+                                   "results are all sent?");
+    assert_every_result(r.out, values, count, primes_only, what);
     run_result_free(&r);
     free(input);
 }
@@ -116,22 +149,22 @@ GRADED(procs, reports_every_result_when_the_parent_is_slow)
     /* While the parent pauses after its first result, the workers check the other
      * numbers and take their stop jobs: the job pipe is then empty, and the results
      * wait in the result pipe. */
-    run_and_check("1", small, 7, "collect=10000", NULL);
-    run_and_check("2", small, 7, "collect=10000", NULL);
+    run_and_check("1", small, 7, false, "collect=10000", NULL);
+    run_and_check("2", small, 7, false, "collect=10000", NULL);
     uint64_t *values = range_values(1000, 13);
-    run_and_check("4", values, 13, "collect=5000", NULL);
-    run_and_check("3", values, 13, "collect=5000", NULL);
+    run_and_check("4", values, 13, false, "collect=5000", NULL);
+    run_and_check("3", values, 13, false, "collect=5000", NULL);
     free(values);
 }
 
 GRADED(procs, reports_every_result_for_any_input_size)
 {
-    run_and_check("1", one, 1, "collect=10000", NULL);
-    run_and_check("3", one, 1, "collect=10000", NULL);
-    run_and_check("2", small, 5, "collect=10000", NULL);
+    run_and_check("1", one, 1, false, "collect=10000", NULL);
+    run_and_check("3", one, 1, false, "collect=10000", NULL);
+    run_and_check("2", small, 5, false, "collect=10000", NULL);
     uint64_t *values = range_values(5000, 37);
-    run_and_check("2", values, 37, "collect=2000", NULL);
-    run_and_check("5", values, 37, "collect=2000", NULL);
+    run_and_check("2", values, 37, false, "collect=2000", NULL);
+    run_and_check("5", values, 37, false, "collect=2000", NULL);
     free(values);
 }
 
@@ -140,8 +173,24 @@ GRADED(procs, reports_every_result_when_workers_are_slow)
     /* Slow workers: some are still checking a number when the others have taken
      * their stop jobs. */
     uint64_t *values = range_values(100, 11);
-    run_and_check("2", values, 11, "worker=3000", "collect=8000");
-    run_and_check("3", values, 11, "worker=5000", "collect=8000");
-    run_and_check("4", values, 11, "worker=2000", "collect=8000");
+    run_and_check("2", values, 11, false, "worker=3000", "collect=8000");
+    run_and_check("3", values, 11, false, "worker=5000", "collect=8000");
+    run_and_check("4", values, 11, false, "worker=2000", "collect=8000");
+    free(values);
+}
+
+/* Inputs whose primes are fewer than their numbers, none at all among them. */
+static const uint64_t no_prime[] = {0, 1, 4, 6, 8, 9, 561, 1000};
+
+GRADED(procs, reports_every_prime_with_primes_only)
+{
+    /* A worker sends a result for a prime only: the parent cannot know how many
+     * results will come, only that each worker says when it has sent its last. */
+    run_and_check("2", small, 7, true, "collect=10000", NULL);
+    run_and_check("3", no_prime, 8, true, "collect=5000", NULL);
+    run_and_check("1", no_prime, 8, true, NULL, NULL);
+    uint64_t *values = range_values(1000, 37);
+    run_and_check("4", values, 37, true, "collect=5000", NULL);
+    run_and_check("3", values, 37, true, "worker=2000", "collect=4000");
     free(values);
 }

@@ -1,9 +1,16 @@
 /*
  * Graded tests of lab 04, part D: transfers must never deadlock, whatever the
- * directions, and each must move its money in one step.
+ * directions, each must move its money in one step, and every transfer must complete.
  *
  * `--delay between=US` pauses a transfer between taking its two locks: two transfers
  * in opposite directions that take them in different orders then deadlock every time.
+ *
+ * The progress contract (README.md, part D): a run fails if no transfer completes for
+ * STALL_S seconds, or if it is still running after RUN_S seconds (all the runs of one
+ * test: BUDGET_S). Both designs the handout allows meet it by far: a global lock order,
+ * and trylock with a short random back-off. The test watches the run's own count of
+ * completed transfers (`--progress`), and when none completes any more it looks at the
+ * threads in /proc: all blocked on locks is a deadlock; running, or sleeping, is not.
  */
 #include "graded.h"
 #include "race_support.h"
@@ -11,35 +18,134 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
-static const char hang_hint[] =
-    "a deadlock? Two transfers each hold one account's lock and wait for the other's. "
-    "In which order do transfers (and bank_audit) take the locks?";
+#define STALL_S  4.0  /* no transfer completed for this long: stuck */
+#define RUN_S    30.0 /* a run still going after this long: too slow */
+#define BUDGET_S 60.0 /* all the runs of one test together */
+
+static const char progress_ms[] = "100";
+
+/* The count of the last "progress: N of M transfers" line of out, or -1. */
+static long progress_of(const char *out, long *total)
+{
+    const char *line = race_find_line(out, "progress: ");
+    long done = -1;
+    if (line == NULL || sscanf(line, "progress: %ld of %ld", &done, total) != 2)
+        return -1;
+    return done;
+}
+
+/* Fails the test with what the threads of a run that stopped making progress were
+ * doing: the message says what was observed, and what that suggests. */
+static void report_stuck(const char *what, const struct race_threads *t, long done, long total,
+                         const char *tsan_report)
+{
+    int movers = 0;
+    for (int i = 0; i < t->count; i++)
+        movers += strncmp(t->thread[i].name, "mover", 5) == 0;
+    int blocked = race_count(t, "mover", RACE_FUTEX),
+        running = race_count(t, "mover", RACE_RUNNING),
+        sleeping = race_count(t, "mover", RACE_SLEEPING);
+    const char *verdict;
+    if (movers > 0 && blocked == movers)
+        verdict = "Every transfer thread is blocked waiting for a lock (a futex): a deadlock. "
+                  "Each of them holds a lock that another one waits for. Do bank_transfer() "
+                  "and bank_audit() take the locks in one global order (a lock order, e.g. "
+                  "by account id), for every pair of accounts?";
+    else if (running > 0)
+        verdict = "Some transfer threads are running, yet no transfer completes: a livelock "
+                  "(or a spin on a lock that is never released). A thread that retries "
+                  "trylock while it still holds its first lock never lets the other one "
+                  "finish: after a failed trylock, release the lock you hold, back off for "
+                  "a short random time, and start again.";
+    else if (sleeping > 0)
+        verdict = "Transfer threads are sleeping, and none completes a transfer. A thread "
+                  "that backs off while it still holds a lock blocks every thread that "
+                  "needs that lock: does a transfer release its first lock before it sleeps "
+                  "and tries again?";
+    else
+        verdict = "No transfer thread is left running: look at the threads above.";
+    cr_assert(false,
+              "%s: no transfer completed in the last %.0f s (%ld of %ld done), so the run "
+              "was stopped. Its threads, looked at twice 0.3 s apart: %s. %s%s%.1500s",
+              what, STALL_S, done < 0 ? 0 : done, total, race_describe_threads(t), verdict,
+              tsan_report ? "\nThreadSanitizer had reported:\n" : "",
+              tsan_report ? tsan_report : "");
+}
 
 static void run_transfer(enum race_build build, const char *threads, const char *accounts,
                          const char *transfers, const char *delay)
 {
-    const char *args[10] = {"--threads", threads, "--accounts", accounts, "--transfers", transfers};
-    size_t n = 6;
+    static double budget_end; /* one test per process: set by its first run */
+    const char *args[12] = {"--threads",   threads,   "--accounts", accounts,
+                            "--transfers", transfers, "--progress", progress_ms};
+    size_t n = 8;
     if (delay) {
         args[n++] = "--delay";
         args[n++] = delay;
     }
     const char *what =
         race_describe(build == RACE_TSAN ? "transfer (TSan build)" : "transfer", args);
-    struct run_result r = race_run(build, "transfer", args, NULL, 8, what, hang_hint);
+    double start = race_now();
+    if (budget_end == 0)
+        budget_end = start + BUDGET_S;
+    double limit = budget_end - start < RUN_S ? budget_end - start : RUN_S;
+    if (limit < 2 * STALL_S)
+        limit = 2 * STALL_S;
+
+    struct run_handle handle;
+    race_start(build, "transfer", args, NULL, limit + 10, &handle);
+    long done = -1, total = strtol(threads, NULL, 10) * strtol(transfers, NULL, 10);
+    double last_change = start;
+    bool stuck = false, slow = false;
+    while (!race_ended(&handle)) {
+        struct timespec pause = {0, 50000000};
+        nanosleep(&pause, NULL);
+        char *out = run_output_so_far(&handle);
+        long now_done = progress_of(out, &total);
+        free(out);
+        double now = race_now();
+        if (now_done > done) {
+            done = now_done;
+            last_change = now;
+        }
+        stuck = now - last_change > STALL_S;
+        slow = now - start > limit;
+        if (stuck || slow)
+            break;
+    }
+    static struct race_threads seen;
+    if (stuck || slow)
+        race_look(handle.pid, &seen);
+    struct run_result r = race_finish(&handle, stuck || slow);
+    const char *tsan_report = build == RACE_TSAN ? strstr(r.err, "WARNING: ThreadSanitizer") : NULL;
+    if (stuck)
+        report_stuck(what, &seen, done, total, tsan_report);
+    cr_assert(!slow,
+              "%s: still running after %.0f s, and still making progress: %ld of %ld "
+              "transfers done, the last one %.1f s before it was stopped. Not a deadlock: "
+              "transfers complete, but too slowly for this test, which allows %.0f s per "
+              "run and %.0f s for all its runs (a lock order needs well under a second "
+              "here). What makes a transfer slow? A back-off that pauses long, or that "
+              "collides again and again with the same thread (make the pause random)? "
+              "Its threads: %s.",
+              what, race_now() - start, done, total, race_now() - last_change, RUN_S, BUDGET_S,
+              race_describe_threads(&seen));
+    race_check_end(build, &r, what);
     race_expect_exit(&r, 0, what,
                      "The money did not add up: an audit saw a transfer half done, or an "
                      "update was lost. Does a transfer hold both accounts' locks while it "
-                     "moves the money?");
+                     "moves the money, so that it happens in one step?");
     cr_assert(race_find_line(r.out, "audits: ") != NULL && race_find_line(r.out, "total: "),
-              "%s: expected the lines 'audits: ...' and 'total: ...', got: %.300s", what, r.out);
+              "%s: expected the lines 'audits: ...' and 'total: ...', got: %.300s", what,
+              race_last_lines(r.out, 3));
     run_result_free(&r);
 }
 
 GRADED(transfer, never_deadlocks_under_stress)
 {
-    run_transfer(RACE_PLAIN, "2", "2", "200", "between=200");
+    run_transfer(RACE_PLAIN, "2", "2", "200", "between=100");
     run_transfer(RACE_PLAIN, "4", "3", "100", "between=100");
     run_transfer(RACE_PLAIN, "8", "5", "60", "between=100");
     run_transfer(RACE_PLAIN, "2", "2", "100000", NULL);
@@ -49,8 +155,8 @@ GRADED(transfer, never_deadlocks_under_stress)
 GRADED(transfer, moves_money_in_one_step)
 {
     /* The auditor (main) adds up the balances while transfers pause between locks. */
-    run_transfer(RACE_PLAIN, "3", "4", "150", "between=300");
-    run_transfer(RACE_PLAIN, "2", "2", "150", "between=300");
+    run_transfer(RACE_PLAIN, "3", "4", "100", "between=200");
+    run_transfer(RACE_PLAIN, "2", "2", "100", "between=200");
 }
 
 GRADED(transfer, is_clean_under_thread_sanitizer)
