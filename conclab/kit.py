@@ -60,6 +60,19 @@ def student_files(lab, root=ROOT):
     return [w for w in words if w]
 
 
+def uses(lab, root=ROOT):
+    """The other labs whose modules lab links in (USES in labs/<lab>/lab.mk); [] if none."""
+    try:
+        with open(os.path.join(root, "labs", lab, "lab.mk"), encoding="utf-8") as f:
+            for line in f:
+                name, sep, value = line.split("#", 1)[0].partition(":=")
+                if sep and name.strip() == "USES":
+                    return value.split()
+    except FileNotFoundError:
+        pass
+    return []
+
+
 def lab_files(lab, root=ROOT):
     """The files of labs/<lab>/ that a build uses (the handout text is not one)."""
     folder = os.path.join(root, "labs", lab)

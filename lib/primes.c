@@ -1,6 +1,7 @@
 #include "primes.h"
 
 #include <math.h>
+#include <stdatomic.h>
 
 const uint64_t PRIMES_NUMBERS[PRIMES_NUMBERS_COUNT] = {
     2ULL,
@@ -37,6 +38,41 @@ uint64_t primes_isqrt(uint64_t n)
     return r;
 }
 
+/* The watch (primes.h): relaxed atomics are enough for counts. Under a lock held across
+ * the divisor loop (a GIL), the lock orders each thread's leave before the next one's
+ * enter, so `inside` never reads 2. */
+static atomic_int watch_inside;              /* threads trying divisors now */
+static atomic_int watch_most;                /* the most ever at once */
+static atomic_uintptr_t watch_last;          /* the thread that tried divisors last */
+static atomic_uint_fast64_t watch_handovers; /* see struct primes_watch */
+static _Thread_local char watch_self;        /* its address names the calling thread */
+
+/* A thread starts (or, after a pause, resumes) trying divisors. */
+static void watch_enter(bool resuming)
+{
+    int now = atomic_fetch_add_explicit(&watch_inside, 1, memory_order_relaxed) + 1;
+    int most = atomic_load_explicit(&watch_most, memory_order_relaxed);
+    while (now > most && !atomic_compare_exchange_weak_explicit(
+                             &watch_most, &most, now, memory_order_relaxed, memory_order_relaxed))
+        ;
+    uintptr_t me = (uintptr_t)&watch_self;
+    uintptr_t last = atomic_exchange_explicit(&watch_last, me, memory_order_relaxed);
+    if (resuming && last != me)
+        atomic_fetch_add_explicit(&watch_handovers, 1, memory_order_relaxed);
+}
+
+/* It stops trying divisors: at a pause, or at the end of the check. */
+static void watch_leave(void)
+{
+    atomic_fetch_sub_explicit(&watch_inside, 1, memory_order_relaxed);
+}
+
+void primes_watch_read(struct primes_watch *watch)
+{
+    watch->most_inside = atomic_load_explicit(&watch_most, memory_order_relaxed);
+    watch->handovers = atomic_load_explicit(&watch_handovers, memory_order_relaxed);
+}
+
 bool primes_is_prime_with_pauses(uint64_t n, uint64_t every, void (*pause)(void *arg), void *arg)
 {
     if (n < 2)
@@ -48,16 +84,25 @@ bool primes_is_prime_with_pauses(uint64_t n, uint64_t every, void (*pause)(void 
 
     uint64_t root = primes_isqrt(n);
     uint64_t until_pause = every;
+    bool prime = true;
+    if (pause != NULL)
+        watch_enter(false);
     /* root < 2^32, so i + 2 cannot overflow. */
     for (uint64_t i = 3; i <= root; i += 2) {
-        if (n % i == 0)
-            return false;
+        if (n % i == 0) {
+            prime = false;
+            break;
+        }
         if (pause != NULL && --until_pause == 0) {
+            watch_leave();
             pause(arg);
+            watch_enter(true);
             until_pause = every;
         }
     }
-    return true;
+    if (pause != NULL)
+        watch_leave();
+    return prime;
 }
 
 bool primes_is_prime(uint64_t n)

@@ -1,7 +1,8 @@
 /*
  * primes: the primality check of the chapter and the numbers it runs on.
  *
- * Everything here is pure: thread-safe, async-signal-safe, no allocation.
+ * Everything here is thread-safe and async-signal-safe, with no allocation; the checks
+ * are pure but for the watch of primes_is_prime_with_pauses() (lock-free counters).
  */
 #ifndef CONCLAB_PRIMES_H
 #define CONCLAB_PRIMES_H
@@ -30,7 +31,23 @@ bool primes_is_prime(uint64_t n);
 
 /* The same check, calling `pause(arg)` after every `every` divisors tried (every > 0),
  * so that a cooperative scheduler can run other work meanwhile: the chapter's
- * "nap". The result is the same as primes_is_prime(n). */
+ * "nap". The result is the same as primes_is_prime(n). With a pause function it also
+ * keeps the watch below. */
 bool primes_is_prime_with_pauses(uint64_t n, uint64_t every, void (*pause)(void *arg), void *arg);
+
+/* What primes_is_prime_with_pauses() saw of its callers that gave a pause function,
+ * since the program started. A thread is "inside" while it tries divisors: from the
+ * start of its check to its first pause, between two pauses, from its last pause to the
+ * end. Under a lock held for the whole check and let go only in the pause (a GIL and
+ * its eval breaker), at most one thread is ever inside. Lab 03's `threads --gil`
+ * reports it. */
+struct primes_watch {
+    int most_inside;    /* the most threads inside at the same moment (0: none came) */
+    uint64_t handovers; /* times a check, back from a pause, found that another thread
+                           had tried divisors meanwhile: the pause let another one run */
+};
+
+/* Copies the watch into *watch. Thread-safe. */
+void primes_watch_read(struct primes_watch *watch);
 
 #endif

@@ -8,7 +8,8 @@ the lab folder) preceded by its metadata, one `key: value` line each:
               comma-separated (case does not matter): the cause, named by concept
               ("while", "broadcast", "_exit", "lock order", "pipe capacity", ...)
 A mutant's tree is the reference with the patch applied, laid over labs/ by the one
-overlay. A patch that no longer applies cleanly (the reference moved under it) is an
+overlay; the labs it uses (lab.mk's USES: lab 03 runs lab 02's GIL) are the reference's
+too, so that a mutant is one mistake. A patch that no longer applies cleanly (the reference moved under it) is an
 error that names the mutant: it is never skipped.
 """
 import glob
@@ -67,14 +68,15 @@ def make_impl(mutant, into, root=kit.ROOT):
     a folder of student files for the overlay. Raises StaleMutant if it does not apply."""
     folder = os.path.join(into, mutant.lab)
     shutil.rmtree(into, ignore_errors=True)
-    os.makedirs(folder)
-    for name in kit.student_files(mutant.lab, root):
-        # The reference's version, or the starter's where the reference keeps it as is.
-        for tree in ("solutions", "labs"):
-            src = os.path.join(root, tree, mutant.lab, name)
-            if os.path.isfile(src):
-                shutil.copyfile(src, os.path.join(folder, name))
-                break
+    for lab in [mutant.lab] + kit.uses(mutant.lab, root):
+        os.makedirs(os.path.join(into, lab), exist_ok=True)
+        for name in kit.student_files(lab, root):
+            # The reference's version, or the starter's where the reference keeps it as is.
+            for tree in ("solutions", "labs"):
+                src = os.path.join(root, tree, lab, name)
+                if os.path.isfile(src):
+                    shutil.copyfile(src, os.path.join(into, lab, name))
+                    break
     # --fuzz=0: a hunk whose context moved away is stale, not "close enough".
     proc = subprocess.run(["patch", "--batch", "--forward", "--fuzz=0", "--silent",
                            "--no-backup-if-mismatch", "-p1", "-d", folder, "-i",

@@ -4,7 +4,10 @@
 #include "pool.h"
 
 #include "cli.h"
+#include "die.h"
+#include "primes.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -52,6 +55,39 @@ const char pool_threads_usage[] =
     "Without --numbers or --range it checks the chapter's 20 numbers. A result line\n"
     "names the worker (its thread id) that checked the number.\n"
     "Exit status: 0 ok, 1 failure, 2 bad usage or input.\n";
+
+/* What the exit handler needs: who parsed the command line (the parent), and, with
+ * --gil, how many worker threads there were. */
+static pid_t parent_pid;
+static unsigned gil_workers; /* 0 without --gil */
+
+/* Runs at exit(). In the parent with --gil: reports the watch of the checks (primes.h)
+ * on stderr. In a forked child: the child left with exit() (or returned from main), so
+ * it ran its parent's exit handlers and flushed its copies of the parent's stdio
+ * buffers (lines printed twice): says so on stderr. */
+static void pool_at_exit(void)
+{
+    if (getpid() != parent_pid) {
+        char line[256];
+        int len = snprintf(line, sizeof line,
+                           "%s: child %d ran its parent's exit handlers: a forked child "
+                           "must leave with _exit(), not exit() or a return from main\n",
+                           program_invocation_short_name, (int)getpid());
+        /* write(2), not stdio: here stdio holds copies of the parent's buffers. At exit,
+         * a failed write leaves nothing to do. */
+        ssize_t written = len > 0 ? write(STDERR_FILENO, line, (size_t)len) : 0;
+        (void)written;
+        return;
+    }
+    if (gil_workers == 0)
+        return;
+    struct primes_watch watch;
+    primes_watch_read(&watch);
+    fprintf(stderr,
+            "threads --gil: at most %d of %u threads computed at once; %" PRIu64
+            " times a check paused while another computed\n",
+            watch.most_inside, gil_workers, watch.handovers);
+}
 
 /* Records the order asked for: --largest-first and --balanced exclude each other. */
 static void set_order(struct pool_options *opts, enum pool_order order)
@@ -118,6 +154,11 @@ void pool_parse_options(int argc, char *argv[], const char *usage, bool allow_gi
         cli_usage_error("unexpected argument '%s'", argv[optind]);
 
     numlist_from_options(&opts->numbers, numbers_path, range_first, range_last);
+
+    parent_pid = getpid();
+    gil_workers = opts->gil_mode != NULL ? opts->workers : 0;
+    if (atexit(pool_at_exit) != 0)
+        die("atexit: cannot register the exit handler");
 }
 
 int pool_print_result(FILE *out, const struct pool_result *result, bool timeline, int64_t t0_ns)

@@ -70,7 +70,10 @@ extern const char pool_threads_usage[];
 
 /* Parses argv for a pool program (`allow_gil`: whether --gil is accepted) into *opts.
  * --help prints `usage` and exits 0, --version exits 0; bad usage or input prints one
- * line and exits 2. For main() only. */
+ * line and exits 2. For main() only. It also registers an exit handler (atexit) that,
+ * with --gil, prints on stderr how many threads ever computed at once (the watch of
+ * primes_is_prime_with_pauses(), primes.h), and that complains on stderr if it runs in
+ * a forked child: a child must leave with _exit(). */
 void pool_parse_options(int argc, char *argv[], const char *usage, bool allow_gil,
                         struct pool_options *opts);
 

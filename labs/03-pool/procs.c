@@ -53,10 +53,11 @@ struct parent {
 static void start_worker(struct parent *p, unsigned i)
 {
     /* TODO(lab 03, part B): start one worker process for slot i and record its pid in
-     * p->slots[i]. The child holds only the pipe ends a worker uses (p->ch.jobs_in and
-     * p->ch.results_out), gives Ctrl-C back to the parent with sigfd_child(), runs
-     * worker_run() with its own mailbox and leaves with _exit(). Concepts: fork, fd
-     * inheritance, why a stray write end prevents end of file. */
+     * p->slots[i]. Flush stdout first: the child gets a copy of its buffer. The child
+     * holds only the pipe ends a worker uses (p->ch.jobs_in and p->ch.results_out),
+     * gives Ctrl-C back to the parent with sigfd_child(), runs worker_run() with its own
+     * mailbox and leaves with _exit(), never exit(). Concepts: fork, fd inheritance, why
+     * a stray write end prevents end of file. */
 }
 
 /* Writes as many of jobs[0..count) as the job pipe has room for now; returns how many. */

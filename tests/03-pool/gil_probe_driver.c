@@ -2,8 +2,9 @@
  * gil_probe_driver: tries the student's lab 02 GIL the way `threads --gil` uses it, for
  * the lab 03 tests (threads_test.c), which hold no student code themselves.
  *
- * Two threads: the holder takes the GIL and keeps it 100 ms after the waiter has asked
- * for it; then it lets go. Each step has a deadline, so an unfinished GIL makes this
+ * Two threads: the holder takes the GIL and keeps it until the waiter, which has asked
+ * for it, sleeps in gil_acquire() (or got it: a broken GIL), and 20 ms more; then it
+ * lets go. Each step has a deadline, so an unfinished GIL makes this
  * report a step as missing, never hang. It prints, one per line:
  *   held 0|1       the holder's gil_acquire() on a free GIL returned
  *   taken 0|1|2    the waiter got the GIL: 1 after the holder's release, 2 before it
@@ -15,6 +16,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -25,6 +27,7 @@ struct probe {
     atomic_int releasing; /* the holder is about to call gil_release() */
     atomic_int released;  /* the holder's gil_release() returned */
     atomic_int taken;     /* the waiter got the GIL: 1 after the release, 2 before it */
+    atomic_int waiter;    /* the waiter's thread id, once it runs */
 };
 
 static void sleep_ms(long ms)
@@ -33,14 +36,33 @@ static void sleep_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
+/* Whether thread `tid` of this process sleeps (state S: blocked, as in a wait). */
+static int is_sleeping(int tid)
+{
+    char path[64], text[256];
+    snprintf(path, sizeof path, "/proc/self/task/%d/stat", tid);
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return 0;
+    size_t len = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[len] = '\0';
+    const char *end = strrchr(text, ')');
+    return end != NULL && end[1] == ' ' && end[2] == 'S';
+}
+
 static void *holder(void *arg)
 {
     struct probe *p = arg;
     gil_acquire(&p->gil);
     atomic_store(&p->held, 1);
-    for (int waited = 0; !atomic_load(&p->asking) && waited < 5000; waited++)
+    /* Until the waiter is inside gil_acquire(), asleep (or has the GIL already): not a
+     * guessed delay, which a busy machine can outlast. */
+    for (int waited = 0; waited < 5000 && atomic_load(&p->taken) == 0 &&
+                         !(atomic_load(&p->asking) && is_sleeping(atomic_load(&p->waiter)));
+         waited++)
         sleep_ms(1);
-    sleep_ms(100);
+    sleep_ms(20);
     atomic_store(&p->releasing, 1);
     gil_release(&p->gil);
     atomic_store(&p->released, 1);
@@ -50,6 +72,7 @@ static void *holder(void *arg)
 static void *waiter(void *arg)
 {
     struct probe *p = arg;
+    atomic_store(&p->waiter, (int)gettid());
     while (!atomic_load(&p->held))
         sleep_ms(1);
     atomic_store(&p->asking, 1);

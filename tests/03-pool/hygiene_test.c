@@ -7,6 +7,7 @@
 #include "graded.h"
 #include "harness.h"
 #include "hygiene.h"
+#include "pool_util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -196,25 +197,36 @@ void assert_range_results(const char *output, uint64_t first, uint64_t last, con
     for (const char *line = output; *line != '\0';) {
         const char *end = strchr(line, '\n');
         size_t len = end ? (size_t)(end - line) : strlen(line);
-        /* "<n right-aligned in 16> <P or blank> <seconds>s" */
-        char *after = NULL;
-        uint64_t n = strtoull(line, &after, 10);
-        if (len >= 20 && after == line + 16 && after[0] == ' ' &&
-            (after[1] == 'P' || after[1] == ' ') && after[2] == ' ' && line[len - 1] == 's') {
+        char text[256];
+        snprintf(text, sizeof text, "%.*s", (int)len, line);
+        struct pool_line l;
+        if (pool_parse_line(text, &l)) {
             lines++;
-            cr_assert(n >= first && n <= last, "%s: unexpected result line for %" PRIu64, what, n);
-            bool prime = after[1] == 'P';
-            cr_assert_eq(prime, small_is_prime(n), "%s: %" PRIu64 " is %s, but its line says %s",
-                         what, n, small_is_prime(n) ? "prime" : "not prime", prime ? "P" : "no P");
-            seen[n - first]++;
+            cr_assert(l.n >= first && l.n <= last,
+                      "%s: a result line for %" PRIu64 ", which is not in the input", what, l.n);
+            bool prime = small_is_prime(l.n);
+            cr_assert_eq(l.prime, prime, "%s: %" PRIu64 " is %s, but its line says %s", what, l.n,
+                         prime ? "prime" : "not prime", l.prime ? "P" : "no P");
+            seen[l.n - first]++;
         }
         line += len + (end ? 1 : 0);
     }
+    for (size_t i = 0; i < count; i++) {
+        char unread[128];
+        const char *bad = pool_unreadable_line(output, first + i, unread, sizeof unread);
+        cr_assert(seen[i] != 0 || bad == NULL,
+                  "%s: expected one result line for %" PRIu64 "; there is a line for it, '%s', "
+                  "but not in the format of the handout: %s",
+                  what, first + i, bad, POOL_LINE_FORMAT);
+        cr_assert_eq(seen[i], 1, "%s: expected one result line for %" PRIu64 ", found %u%s", what,
+                     first + i, seen[i],
+                     seen[i] == 0 ? " (the output stops before it: did the program end early?)"
+                                  : " (printed twice: a forked child that carries on with the "
+                                    "parent's work, or flushes its copy of stdout's buffer with "
+                                    "exit() instead of _exit()?)");
+    }
     cr_assert_eq(lines, count, "%s: expected %zu result lines (one per number), found %zu", what,
                  count, lines);
-    for (size_t i = 0; i < count; i++)
-        cr_assert_eq(seen[i], 1, "%s: expected one line for %" PRIu64 ", found %u", what, first + i,
-                     seen[i]);
     free(seen);
 }
 
@@ -225,10 +237,14 @@ GRADED(hygiene, leaves_no_process_behind)
     struct run_result r;
     cr_assert(run_program(&spec, &r), "could not start %s", argv[0]);
     cr_assert(!r.timed_out,
-              "sequential --range 1 60 did not finish within 5 s (an endless loop or a "
-              "deadlock?)");
+              "sequential --range 1 60 timed out: still running after 5 s (an endless loop, "
+              "or a deadlock?)");
     cr_assert(r.exited && r.exit_code == 0,
-              "sequential --range 1 60: expected exit status 0, got %s", run_describe_end(&r));
+              "sequential --range 1 60: expected exit status 0, got %s%s", run_describe_end(&r),
+              !r.signaled           ? ""
+              : r.signal == SIGXFSZ ? ": it wrote more than the tests' output cap (8 MiB), an "
+                                      "endless loop that prints?"
+                                    : ": it crashed");
     assert_range_results(r.out, 1, 60, "sequential --range 1 60");
     cr_assert_eq(r.leftover_processes, 0,
                  "sequential left %d process(es) behind (still running, or zombies never "
@@ -242,13 +258,17 @@ GRADED(hygiene, holds_only_its_standard_fds)
     const char *argv[] = {program_path(LAB, "sequential"), "--range", "1", "2000", NULL};
     struct piped_run r;
     piped_run(argv, 5, &r);
-    cr_assert(!r.timed_out, "sequential --range 1 2000 did not finish within 5 s");
+    cr_assert(!r.timed_out,
+              "sequential --range 1 2000 timed out: still running after 5 s (an endless loop, "
+              "or a deadlock?)");
     cr_assert(r.exited && r.exit_code == 0,
               "sequential --range 1 2000: expected exit status 0, got %s",
-              r.exited ? "another status" : "a crash or a signal");
+              r.exited ? "another exit status" : "killed by a signal: it crashed");
     assert_range_results(r.out, 1, 2000, "sequential --range 1 2000 into a pipe");
     cr_assert(r.fds_when_full >= 0,
-              "expected sequential to still be running when its stdout pipe was full");
+              "expected sequential to be still running, blocked on its full stdout pipe (4 "
+              "KiB), but it never filled it (%zu bytes of output in all)",
+              r.out_len);
     cr_assert(r.fds_when_full <= 3,
               "while printing its results sequential held %d file descriptors; expected "
               "only 0, 1 and 2: is a file or a dup() opened per number and never closed?",

@@ -6,10 +6,15 @@
 #include "primes.h"
 
 #include <criterion/criterion.h>
+#include <dirent.h>
+#include <errno.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 const uint64_t pool_chapter_numbers[20] = {
     2ULL,
@@ -81,37 +86,57 @@ static bool expected_prime(uint64_t n)
     return primes_is_prime(n);
 }
 
-/* Reads a result line; returns false if `line` is not one. */
-static bool parse_line(const char *line, struct pool_line *out)
+static const char *skip_blanks(const char *p)
 {
-    const char *p = line;
     while (*p == ' ')
         p++;
+    return p;
+}
+
+bool pool_parse_line(const char *text, struct pool_line *line)
+{
+    *line = (struct pool_line){.worker = -1};
+    const char *p = skip_blanks(text);
     if (*p < '0' || *p > '9')
         return false;
     char *end;
-    out->n = strtoull(p, &end, 10);
-    if (end[0] != ' ' || (end[1] != 'P' && end[1] != ' ') || end[2] != ' ')
+    errno = 0;
+    line->n = strtoull(p, &end, 10);
+    if (errno == ERANGE || *end != ' ')
         return false;
-    out->prime = end[1] == 'P';
-    double seconds = strtod(end + 3, &end);
-    if (end == line || *end != 's' || seconds < 0)
+    line->number_end = (int)(end - text);
+    /* One or more blanks, P or a blank, one or more blanks: with a blank flag the
+     * blanks simply run on to the seconds, which start with a digit. */
+    p = skip_blanks(end);
+    line->prime = *p == 'P';
+    if (line->prime) {
+        if (p[1] != ' ')
+            return false;
+        p = skip_blanks(p + 1);
+    }
+    if (*p < '0' || *p > '9')
         return false;
-    p = strstr(end, "worker ");
-    if (p == NULL)
+    line->seconds = strtod(p, &end);
+    if (end == p || *end != 's')
         return false;
-    out->worker = strtol(p + 7, &end, 10);
+    const char *point = memchr(p, '.', (size_t)(end - p));
+    line->decimals = point != NULL ? (int)(end - point - 1) : 0;
+    p = skip_blanks(end + 1);
+    if (*p == '\0')
+        return true;
+    if (strncmp(p, "worker ", 7) != 0)
+        return false;
+    line->worker = strtol(p + 7, &end, 10);
     if (end == p + 7)
         return false;
-    out->timed = sscanf(end, " from %lf to %lf", &out->from, &out->to) == 2;
+    line->has_worker = true;
+    line->timed = sscanf(end, " from %lf to %lf", &line->from, &line->to) == 2;
     return true;
 }
 
 static bool is_error_line(const char *line)
 {
-    const char *p = line;
-    while (*p == ' ')
-        p++;
+    const char *p = skip_blanks(line);
     if (*p < '0' || *p > '9')
         return false;
     while (*p >= '0' && *p <= '9')
@@ -125,13 +150,15 @@ void pool_parse(const char *out, struct pool_output *po)
     size_t lines = count_lines(out) + 1;
     po->lines = calloc(lines, sizeof *po->lines);
     po->errors = calloc(lines, sizeof *po->errors);
-    cr_assert(po->lines != NULL && po->errors != NULL, "out of memory in the test");
+    po->text = strdup(out);
     char *copy = strdup(out);
+    cr_assert(po->lines != NULL && po->errors != NULL && po->text != NULL && copy != NULL,
+              "out of memory in the test");
     char *save = NULL;
     for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         if (is_error_line(line))
             po->errors[po->error_count++] = strdup(line);
-        else if (parse_line(line, &po->lines[po->count]))
+        else if (pool_parse_line(line, &po->lines[po->count]))
             po->count++;
     }
     free(copy);
@@ -143,25 +170,72 @@ void pool_output_free(struct pool_output *po)
         free(po->errors[i]);
     free(po->errors);
     free(po->lines);
+    free(po->text);
 }
 
-void pool_assert_results(const struct pool_output *po, const uint64_t *numbers, size_t count,
-                         const char *what)
+const char *pool_unreadable_line(const char *out, uint64_t n, char *buf, size_t size)
 {
+    for (const char *line = out; *line != '\0';) {
+        const char *end = strchr(line, '\n');
+        size_t len = end != NULL ? (size_t)(end - line) : strlen(line);
+        const char *p = skip_blanks(line);
+        char *after;
+        if (*p >= '0' && *p <= '9' && strtoull(p, &after, 10) == n && after <= line + len &&
+            (*after < '0' || *after > '9')) {
+            snprintf(buf, size, "%.*s", (int)len, line);
+            struct pool_line parsed;
+            if (!is_error_line(buf) && !pool_parse_line(buf, &parsed))
+                return buf;
+        }
+        line += len + (end != NULL);
+    }
+    return NULL;
+}
+
+/* The likely cause of a missing line, with the line the tests could not read if the
+ * program printed one for it. */
+static const char *why_missing(const struct pool_output *po, uint64_t n, const char *if_missing)
+{
+    static char why[512];
+    char line[128];
+    if (pool_unreadable_line(po->text, n, line, sizeof line) != NULL)
+        snprintf(why, sizeof why, "there is a line for it, '%s', but it is not a result line: %s",
+                 line, POOL_LINE_FORMAT);
+    else
+        snprintf(why, sizeof why, "%s", if_missing);
+    return why;
+}
+
+#define POOL_IF_MISSING                                                                            \
+    "a result lost: did the parent stop before every worker sent its sentinel (count "             \
+    "sentinels, not results or an empty job pipe), or did a worker end without posting its "       \
+    "last results?"
+#define POOL_IF_TWICE                                                                              \
+    "is a job handed out twice, or was a line printed twice (a forked child that leaves with "     \
+    "exit() instead of _exit() flushes its copy of the parent's stdout buffer)?"
+
+void pool_assert_results_or(const struct pool_output *po, const uint64_t *numbers, size_t count,
+                            const char *what, const char *if_missing)
+{
+    if (if_missing == NULL)
+        if_missing = POOL_IF_MISSING;
     size_t *want = calloc(count, sizeof *want);
     size_t *seen = calloc(count, sizeof *seen);
+    cr_assert(want != NULL && seen != NULL, "out of memory in the test");
     for (size_t i = 0; i < po->count; i++) {
         const struct pool_line *l = &po->lines[i];
         size_t k = 0;
         while (k < count && numbers[k] != l->n)
             k++;
         cr_assert(k < count,
-                  "%s: a result line for %" PRIu64 ", which is not in the input: is the "
-                  "worker reading whole jobs?",
+                  "%s: a result line for %" PRIu64 ", which is not in the input: is each job "
+                  "read whole (one record per read), and its number copied into the result?",
                   what, l->n);
         bool prime = expected_prime(l->n);
-        cr_assert_eq(l->prime, prime, "%s: %" PRIu64 " is %s, but its line says %s", what, l->n,
-                     prime ? "prime" : "not prime", l->prime ? "P" : "not P");
+        cr_assert_eq(l->prime, prime,
+                     "%s: %" PRIu64 " is %s, but its line says %s: is the P taken from the "
+                     "result of primes_is_prime() for that very number?",
+                     what, l->n, prime ? "prime" : "not prime", l->prime ? "P" : "not P");
         seen[k]++;
     }
     for (size_t i = 0; i < count; i++) {
@@ -177,13 +251,43 @@ void pool_assert_results(const struct pool_output *po, const uint64_t *numbers, 
                      "%s: expected %zu result line(s) for %" PRIu64 ", found %zu (%zu result "
                      "lines in all, %zu numbers in the input): %s",
                      what, want[k], numbers[k], seen[k], po->count, count,
-                     seen[k] < want[k]
-                         ? "did the parent stop before every worker sent its sentinel?"
-                         : "is a job handed out twice?");
+                     seen[k] < want[k] ? why_missing(po, numbers[k], if_missing) : POOL_IF_TWICE);
     }
     cr_assert_eq(po->count, count, "%s: expected %zu result lines, found %zu", what, count,
                  po->count);
     free(want);
+    free(seen);
+}
+
+void pool_assert_results(const struct pool_output *po, const uint64_t *numbers, size_t count,
+                         const char *what)
+{
+    pool_assert_results_or(po, numbers, count, what, NULL);
+}
+
+void pool_assert_range(const struct pool_output *po, uint64_t first, uint64_t last,
+                       const char *what)
+{
+    size_t count = (size_t)(last - first + 1);
+    unsigned *seen = calloc(count, sizeof *seen);
+    cr_assert_not_null(seen, "out of memory in the test");
+    for (size_t i = 0; i < po->count; i++) {
+        const struct pool_line *l = &po->lines[i];
+        cr_assert(l->n >= first && l->n <= last,
+                  "%s: a result line for %" PRIu64 ", which is not in the input: is each job "
+                  "read whole (one record per read)?",
+                  what, l->n);
+        bool prime = primes_is_prime(l->n);
+        cr_assert_eq(l->prime, prime, "%s: %" PRIu64 " is %s, but its line says %s", what, l->n,
+                     prime ? "prime" : "not prime", l->prime ? "P" : "not P");
+        seen[l->n - first]++;
+    }
+    for (size_t i = 0; i < count; i++)
+        cr_assert_eq(seen[i], 1,
+                     "%s: expected one result line for %" PRIu64 ", found %u (%zu result lines "
+                     "in all, %zu numbers in the input): %s",
+                     what, first + i, seen[i], po->count, count,
+                     seen[i] == 0 ? why_missing(po, first + i, POOL_IF_MISSING) : POOL_IF_TWICE);
     free(seen);
 }
 
@@ -298,5 +402,128 @@ void pool_assert_checks_overlap(const char *program)
               program, r.out);
     pool_output_free(&po);
     free(input);
+    run_result_free(&r);
+}
+
+double pool_cpu_seconds(pid_t pid)
+{
+    char path[64], text[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return -1;
+    size_t len = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[len] = '\0';
+    /* The fields after the name, which may hold spaces: state is field 3, utime 14. */
+    const char *p = strrchr(text, ')');
+    unsigned long utime, stime;
+    if (p == NULL ||
+        sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime) != 2)
+        return -1;
+    return (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* The threads of pid but the main one; returns how many (at most max). */
+static int other_threads(pid_t pid, long *ids, int max)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+    DIR *dir = opendir(path);
+    if (dir == NULL)
+        return -1;
+    int count = 0;
+    struct dirent *e;
+    while ((e = readdir(dir)) != NULL && count < max) {
+        long tid = atol(e->d_name);
+        if (tid > 0 && tid != pid)
+            ids[count++] = tid;
+    }
+    closedir(dir);
+    return count;
+}
+
+size_t pool_watch_workers(const struct run_handle *h, bool threads, long *ids, size_t max,
+                          double timeout_s)
+{
+    size_t seen = 0;
+    struct timespec start, now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (;;) {
+        char state = proc_state(h->pid);
+        if (state == 0 || state == 'Z')
+            return seen;
+        long now_ids[256];
+        int count;
+        if (threads) {
+            count = other_threads(h->pid, now_ids, 256);
+        } else {
+            pid_t kids[256];
+            count = proc_children(h->pid, kids, 256);
+            for (int i = 0; i < count && i < 256; i++)
+                now_ids[i] = kids[i];
+        }
+        for (int i = 0; i < count && i < 256; i++) {
+            size_t k = 0;
+            while (k < seen && ids[k] != now_ids[i])
+                k++;
+            if (k == seen && seen < max)
+                ids[seen++] = now_ids[i];
+        }
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if ((double)(now.tv_sec - start.tv_sec) + (double)(now.tv_nsec - start.tv_nsec) / 1e9 >
+            timeout_s)
+            return seen;
+        struct timespec pause = {0, 1000000};
+        nanosleep(&pause, NULL);
+    }
+}
+
+int pool_wait_for_busy_workers(pid_t parent, int want, double cpu_s, pid_t *kids, double timeout_s)
+{
+    int busy = 0;
+    for (int waited_ms = 0; waited_ms <= (int)(timeout_s * 1000); waited_ms += 5) {
+        pid_t all[64];
+        int count = proc_children(parent, all, 64);
+        busy = 0;
+        for (int i = 0; i < count && i < 64 && busy < want; i++)
+            if (pool_cpu_seconds(all[i]) >= cpu_s)
+                kids[busy++] = all[i];
+        if (busy == want)
+            return busy;
+        struct timespec pause = {0, 5000000};
+        nanosleep(&pause, NULL);
+    }
+    return busy;
+}
+
+void pool_assert_completion_order(const char *program)
+{
+    /* A first worker takes 2^61 - 1 (seconds of checking); a second one checks the
+     * small numbers behind it in milliseconds. Their lines must come out while the
+     * slow check still runs: printed as they arrive, in completion order. */
+    const char *input = "2305843009213693951\n11\n13\n17\n19\n";
+    const char *quick = "              19 P", *slow = "2305843009213693951 P";
+    struct run_handle h;
+    const char *argv[] = {program_path(LAB, program), "2", "--numbers", "-", NULL};
+    struct run_spec spec = {.argv = argv, .stdin_text = input, .timeout_s = 30};
+    cr_assert(run_start(&spec, &h), "could not start %s", argv[0]);
+    bool shown = run_wait_for_output(&h, quick, 20);
+    char *so_far = run_output_so_far(&h);
+    kill(-h.pid, SIGKILL); /* the slow check has served its purpose */
+    struct run_result r;
+    run_finish(&h, &r);
+    cr_assert(shown,
+              "%s 2 on 2^61-1 then 11, 13, 17, 19: expected the line of 19 ('%s ...') within "
+              "20 s, while another worker checks 2^61-1 (seconds), but it never came (%s): "
+              "does each worker take the next job as soon as it is free?\n%.600s",
+              program, quick, run_describe_end(&r), so_far);
+    cr_assert(strstr(so_far, slow) == NULL,
+              "%s 2 on 2^61-1 then 11, 13, 17, 19: the line of 19 appeared only together "
+              "with that of 2^61-1, which took seconds more: expected each result printed as "
+              "it arrives, in completion order (not in input order, and not all at the end: "
+              "flush stdout before waiting for the next result)\n%.600s",
+              program, so_far);
+    free(so_far);
     run_result_free(&r);
 }

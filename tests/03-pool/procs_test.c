@@ -6,6 +6,7 @@
 #include "primes.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -16,35 +17,73 @@
 #include <time.h>
 #include <unistd.h>
 
+/* What pool.c's exit handler prints when it runs in a forked child. */
+#define CHILD_RAN_EXIT_HANDLERS "ran its parent's exit handlers"
+
 static void sleep_s(double s)
 {
     struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
     nanosleep(&ts, NULL);
 }
 
+/* The end of a text, for messages: its last `keep` bytes. */
+static const char *tail(const char *text, size_t len, size_t keep)
+{
+    return len > keep ? text + len - keep : text;
+}
+
+/* Fails if a worker left with exit() instead of _exit(): pool.c's exit handler then ran
+ * in it, and said so on stderr. */
+static void assert_workers_used__exit(const struct run_result *r, const char *what)
+{
+    const char *said = strstr(r->err, CHILD_RAN_EXIT_HANDLERS);
+    cr_assert(said == NULL,
+              "%s: a worker left with exit() (or returned from main) instead of _exit(): it "
+              "ran the parent's exit handlers (pool.c's says so on stderr: '%.160s'), and it "
+              "flushes its copies of the parent's stdio buffers, printing lines twice. A "
+              "forked child ends with _exit().",
+              what, said != NULL ? r->err : "");
+}
+
 /* Checks the common end of a run that should succeed. */
 static void assert_clean_success(const struct run_result *r, const char *what)
 {
     cr_assert(!r->timed_out,
-              "%s: did not finish within the timeout: does every worker get a poison pill, "
-              "and does the parent count one sentinel per worker? (stderr: %.200s)",
-              what, r->err);
-    cr_assert(r->exited && r->exit_code == 0, "%s: expected exit status 0, got %s (stderr: %.300s)",
-              what, run_describe_end(r), r->err);
+              "%s: timed out (%s): did a worker miss its poison pill (one per worker, after "
+              "the jobs), does the parent count one sentinel per worker, or did it deadlock "
+              "on a full pipe? (output ends with: %.200s; stderr: %.200s)",
+              what, run_describe_end(r), tail(r->out, r->out_len, 200), r->err);
+    cr_assert(r->exited && r->exit_code == 0,
+              "%s: expected exit status 0, got %s (stderr: %.300s; output ends with: %.300s)", what,
+              run_describe_end(r), r->err, tail(r->out, r->out_len, 300));
     cr_assert_eq(r->leftover_processes, 0,
                  "%s: expected every worker reaped, but %d process(es) were left behind "
-                 "(running or zombie): does the parent waitpid() for each worker?",
+                 "(running or zombie): does the parent waitpid() for each worker, and does "
+                 "each worker stop at its poison pill?",
                  what, r->leftover_processes);
+}
+
+/* Runs procs with stdin text and extra environment (or NULL). */
+static void start_procs(const char *const *args, const char *input, const char *const *env,
+                        double timeout_s, struct run_handle *h)
+{
+    const char *argv[16] = {program_path(LAB, "procs")};
+    for (size_t i = 0; args[i] != NULL && i < 14; i++)
+        argv[i + 1] = args[i];
+    struct run_spec spec = {.argv = argv, .stdin_text = input, .env = env, .timeout_s = timeout_s};
+    cr_assert(run_start(&spec, h), "could not start %s", argv[0]);
 }
 
 GRADED(procs, checks_the_20_numbers)
 {
     struct run_result r = pool_run("procs", (const char *[]){"2", NULL}, NULL, NULL, 20);
-    assert_clean_success(&r, "procs 2");
+    cr_assert(!r.timed_out, "procs 2: timed out (%s)", run_describe_end(&r));
+    /* The results first: a missing one says more than the exit status it causes. */
     struct pool_output po;
     pool_parse(r.out, &po);
     pool_assert_results(&po, pool_chapter_numbers, 20, "procs 2, the chapter's 20 numbers");
     pool_output_free(&po);
+    assert_clean_success(&r, "procs 2");
     run_result_free(&r);
 }
 
@@ -54,14 +93,18 @@ GRADED(procs, prints_the_chapter_format)
         pool_run("procs", (const char *[]){"3", "--range", "10", "13", NULL}, NULL, NULL, 10);
     assert_clean_success(&r, "procs 3 --range 10 13");
     cr_assert(strncmp(r.out, "Checking 4 numbers with 3 processes:\n", 37) == 0,
-              "expected the first line 'Checking 4 numbers with 3 processes:', got '%.60s'", r.out);
-    const char *prefixes[] = {"              10   ", "              11 P ", "              12   ",
-                              "              13 P "};
-    for (size_t i = 0; i < 4; i++)
-        cr_assert(strstr(r.out, prefixes[i]) != NULL,
-                  "expected a line starting '%s' (the number right-aligned in 16 columns, "
-                  "then P or a blank), output:\n%.400s",
-                  prefixes[i], r.out);
+              "expected the first line 'Checking 4 numbers with 3 processes:' (report_start() "
+              "prints it), got '%.60s'",
+              r.out);
+    struct pool_output po;
+    pool_parse(r.out, &po);
+    pool_assert_results(&po, (const uint64_t[]){10, 11, 12, 13}, 4, "procs 3 --range 10 13");
+    for (size_t i = 0; i < po.count; i++)
+        cr_assert(po.lines[i].number_end == 16 && po.lines[i].has_worker,
+                  "expected each result line to be the number right-aligned in 16 columns, P "
+                  "or a blank, the seconds, then 'worker <pid>' (pool_print_result() prints "
+                  "it), got one for %" PRIu64 " that is not:\n%.400s",
+                  po.lines[i].n, r.out);
     const char *last = r.out + r.out_len;
     while (last > r.out && last[-1] == '\n')
         last--;
@@ -69,19 +112,18 @@ GRADED(procs, prints_the_chapter_format)
         last--;
     double seconds;
     cr_assert(sscanf(last, "4 checks in %lfs", &seconds) == 1,
-              "expected the last line '4 checks in X.XXs', got '%.60s'", last);
-    struct pool_output po;
-    pool_parse(r.out, &po);
-    cr_assert_eq(po.count, 4,
-                 "expected 4 result lines ending in 'worker <pid>', found %zu:\n%.400s", po.count,
-                 r.out);
+              "expected the last line '4 checks in X.XXs' (report_finish() prints it), got "
+              "'%.60s'",
+              last);
     pool_output_free(&po);
     run_result_free(&r);
 }
 
 GRADED(procs, checks_numbers_from_stdin_with_more_workers_than_jobs)
 {
-    static const uint64_t numbers[] = {1,
+    /* 0 is a number like any other: a pill is a job with seq 0, not n == 0. */
+    static const uint64_t numbers[] = {0,
+                                       1,
                                        2,
                                        3,
                                        4,
@@ -95,11 +137,16 @@ GRADED(procs, checks_numbers_from_stdin_with_more_workers_than_jobs)
     char *input = pool_numbers_text(numbers, count);
     struct run_result r =
         pool_run("procs", (const char *[]){"16", "--numbers", "-", NULL}, input, NULL, 20);
-    assert_clean_success(&r, "procs 16 --numbers - (11 numbers)");
+    const char *what = "procs 16 --numbers - (11 numbers, 0 among them)";
+    cr_assert(!r.timed_out, "%s: timed out (%s)", what, run_describe_end(&r));
     struct pool_output po;
     pool_parse(r.out, &po);
-    pool_assert_results(&po, numbers, count, "procs 16 with 11 numbers from stdin");
+    pool_assert_results_or(&po, numbers, count, what,
+                           "a result lost: is the number 0 taken for a poison pill? A pill is "
+                           "a job whose seq is POOL_POISON_PILL; 0 is a number to check. Or "
+                           "did the parent stop before every worker sent its sentinel?");
     pool_output_free(&po);
+    assert_clean_success(&r, what);
     free(input);
     run_result_free(&r);
 }
@@ -113,6 +160,8 @@ GRADED(procs, uses_n_distinct_worker_processes)
     struct run_handle h;
     pool_start("procs", (const char *[]){"3", "--numbers", "-", NULL}, input, 30, &h);
     pid_t parent = h.pid;
+    long children[256];
+    size_t seen = pool_watch_workers(&h, false, children, 256, 30);
     struct run_result r;
     run_finish(&h, &r);
     assert_clean_success(&r, "procs 3 with 24 primes");
@@ -122,14 +171,23 @@ GRADED(procs, uses_n_distinct_worker_processes)
     size_t distinct = pool_distinct_workers(&po);
     cr_assert_eq(distinct, 3,
                  "expected the results to name 3 distinct workers, found %zu: does each "
-                 "result carry the pid of the worker that computed it, and does the parent "
-                 "start exactly N workers?",
+                 "result carry the pid of the worker that computed it (getpid() in the "
+                 "worker), and does the parent start exactly N workers?",
                  distinct);
-    for (size_t i = 0; i < po.count; i++)
+    for (size_t i = 0; i < po.count; i++) {
         cr_assert(po.lines[i].worker != parent,
                   "the result for %" PRIu64 " names the parent (pid %d): the workers, not "
                   "the parent, must check the numbers",
                   po.lines[i].n, (int)parent);
+        size_t k = 0;
+        while (k < seen && children[k] != po.lines[i].worker)
+            k++;
+        cr_assert(k < seen,
+                  "the result for %" PRIu64 " names worker %ld, which was never a child "
+                  "process of procs (%zu seen): a result names the pid of the worker that "
+                  "checked it, getpid() in that worker",
+                  po.lines[i].n, po.lines[i].worker, seen);
+    }
     pool_output_free(&po);
     free(input);
     run_result_free(&r);
@@ -140,43 +198,20 @@ GRADED(procs, runs_checks_in_parallel)
     pool_assert_checks_overlap("procs");
 }
 
-GRADED(procs, stops_every_worker_with_a_poison_pill)
+GRADED(procs, prints_results_as_they_arrive)
 {
-    /* More workers than jobs, and a run long enough for all of them to start. */
-    for (int round = 0; round < 3; round++) {
-        const char *n = round == 0 ? "1" : round == 1 ? "5" : "12";
-        struct run_result r =
-            pool_run("procs", (const char *[]){n, "--range", "100", "140", NULL}, NULL, NULL, 10);
-        char what[64];
-        snprintf(what, sizeof what, "procs %s --range 100 140", n);
-        assert_clean_success(&r, what);
-        double seconds;
-        const char *summary = strstr(r.out, "41 checks in ");
-        cr_assert(summary != NULL && sscanf(summary, "41 checks in %lfs", &seconds) == 1,
-                  "%s: expected the summary '41 checks in X.XXs' once all workers took their "
-                  "pill, output ends with '%.100s'",
-                  what, r.out_len > 100 ? r.out + r.out_len - 100 : r.out);
-        run_result_free(&r);
-    }
+    pool_assert_completion_order("procs");
 }
 
-GRADED(procs, reaps_every_worker)
-{
-    for (int round = 0; round < 4; round++) {
-        struct run_result r =
-            pool_run("procs", (const char *[]){"4", "--range", "1", "400", NULL}, NULL, NULL, 10);
-        assert_clean_success(&r, "procs 4 --range 1 400");
-        run_result_free(&r);
-    }
-}
-
-/* The pipe ends a process holds: inode and access mode of each fd >= 3 that is a pipe. */
-struct pipe_end {
-    unsigned long inode;
-    bool writes; /* opened for writing */
+/* The pipe ends (fds >= 3) and other fds a process holds. */
+struct fd_info {
+    int fd;
+    char target[96];     /* what /proc/<pid>/fd/<fd> links to */
+    unsigned long inode; /* of a pipe; 0 for anything else */
+    bool writes;         /* opened for writing */
 };
 
-static int pipe_ends(pid_t pid, struct pipe_end *ends, int max)
+static int fds_of(pid_t pid, struct fd_info *fds, int max)
 {
     char path[64];
     snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
@@ -189,15 +224,19 @@ static int pipe_ends(pid_t pid, struct pipe_end *ends, int max)
         int fd = atoi(e->d_name);
         if (e->d_name[0] == '.' || fd < 3)
             continue;
-        char link[128], target[128] = "";
+        struct fd_info *info = &fds[count];
+        *info = (struct fd_info){.fd = fd};
+        char link[128];
         snprintf(link, sizeof link, "/proc/%d/fd/%d", (int)pid, fd);
-        ssize_t len = readlink(link, target, sizeof target - 1);
-        unsigned long inode;
-        if (len <= 0 || sscanf(target, "pipe:[%lu]", &inode) != 1)
+        ssize_t len = readlink(link, info->target, sizeof info->target - 1);
+        if (len <= 0)
             continue;
-        char info[128];
-        snprintf(info, sizeof info, "/proc/%d/fdinfo/%d", (int)pid, fd);
-        FILE *f = fopen(info, "r");
+        info->target[len] = '\0';
+        if (sscanf(info->target, "pipe:[%lu]", &info->inode) != 1)
+            info->inode = 0;
+        char fdinfo[128];
+        snprintf(fdinfo, sizeof fdinfo, "/proc/%d/fdinfo/%d", (int)pid, fd);
+        FILE *f = fopen(fdinfo, "r");
         if (f == NULL)
             continue;
         char line[128];
@@ -206,57 +245,231 @@ static int pipe_ends(pid_t pid, struct pipe_end *ends, int max)
             if (sscanf(line, "flags: %o", &flags) == 1)
                 break;
         fclose(f);
-        ends[count++] = (struct pipe_end){inode, (flags & O_ACCMODE) != O_RDONLY};
+        info->writes = (flags & O_ACCMODE) != O_RDONLY;
+        count++;
     }
     closedir(dir);
     return count;
 }
 
+/* The fd of the job pipe's read end in worker `kid`: the pipe it holds for reading
+ * only. -1 if it has none (yet). */
+static int job_pipe_fd(pid_t kid)
+{
+    struct fd_info fds[64];
+    int count = fds_of(kid, fds, 64);
+    for (int a = 0; a < count; a++) {
+        if (fds[a].inode == 0 || fds[a].writes)
+            continue;
+        bool also_writes = false;
+        for (int b = 0; b < count; b++)
+            also_writes |= fds[b].inode == fds[a].inode && fds[b].writes;
+        if (!also_writes)
+            return fds[a].fd;
+    }
+    return -1;
+}
+
+/* Opens, through /proc, a write end of the job pipe of the running procs `parent` (found
+ * through one of its workers) and returns it, or -1 if no worker showed one within
+ * timeout_s. While the test holds it, the workers never see end of file on the job pipe,
+ * as when the parent keeps its own write end open: only a poison pill stops them. */
+static int hold_job_pipe_open(pid_t parent, double timeout_s)
+{
+    for (int waited_ms = 0; waited_ms <= (int)(timeout_s * 1000); waited_ms++) {
+        pid_t kids[64];
+        int count = proc_children(parent, kids, 64);
+        for (int i = 0; i < count && i < 64; i++) {
+            int fd = job_pipe_fd(kids[i]);
+            if (fd < 0)
+                continue;
+            char path[64];
+            snprintf(path, sizeof path, "/proc/%d/fd/%d", (int)kids[i], fd);
+            int held = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+            if (held >= 0)
+                return held;
+        }
+        if (count < 0 && proc_state(parent) == 0)
+            return -1;
+        sleep_s(0.001);
+    }
+    return -1;
+}
+
+/* Runs procs while the test holds its job pipe open: every worker must stop at a pill. */
+static void assert_stops_at_pills(const char *const *args, const char *input,
+                                  const char *const *env, const char *what)
+{
+    struct run_handle h;
+    start_procs(args, input, env, 10, &h);
+    int held = hold_job_pipe_open(h.pid, 10);
+    struct run_result r;
+    run_finish(&h, &r);
+    if (held >= 0)
+        close(held);
+    cr_assert(held >= 0,
+              "%s: expected worker processes that read jobs from a pipe, found none within "
+              "10 s (%s; output: %.200s)",
+              what, run_describe_end(&r), r.out);
+    cr_assert(!r.timed_out,
+              "%s: timed out (%s). The test held the job pipe open, as the parent must until "
+              "every worker has stopped, so no worker could see end of file: a worker stops "
+              "only at its poison pill. Does feed_jobs() put one pill per worker (and per "
+              "replacement) after the jobs, does worker_run() post its sentinel and return "
+              "at the pill, and does the parent count one sentinel per worker? (output ends "
+              "with: %.200s)",
+              what, run_describe_end(&r), tail(r.out, r.out_len, 200));
+    cr_assert_eq(r.leftover_processes, 0,
+                 "%s: %d worker(s) were left behind (running or zombie): does each one stop at "
+                 "its poison pill, and does the parent waitpid() for each?",
+                 what, r.leftover_processes);
+    run_result_free(&r);
+}
+
+GRADED(procs, stops_every_worker_with_a_poison_pill)
+{
+    /* 24 primes of about 10 ms each keep the job pipe busy while the test takes hold of
+     * it: 1, 3 and 12 workers, then 2 workers of which one crashes and is replaced. */
+    uint64_t numbers[24];
+    pool_primes_from(100000000000000ULL, numbers, 24);
+    char *input = pool_numbers_text(numbers, 24);
+    const char *counts[] = {"1", "3", "12"};
+    for (int round = 0; round < 3; round++) {
+        char what[96];
+        snprintf(what, sizeof what, "procs %s on 24 primes, with the job pipe held open",
+                 counts[round]);
+        assert_stops_at_pills((const char *[]){counts[round], "--numbers", "-", NULL}, input, NULL,
+                              what);
+    }
+    char env_var[64];
+    snprintf(env_var, sizeof env_var, "CONCLAB_CRASH_ON=%" PRIu64, numbers[20]);
+    assert_stops_at_pills((const char *[]){"2", "--numbers", "-", NULL}, input,
+                          (const char *[]){env_var, NULL},
+                          "procs 2 on 24 primes, a worker crashing on the 21st and replaced, "
+                          "with the job pipe held open");
+    free(input);
+}
+
+GRADED(procs, reaps_every_worker)
+{
+    for (int round = 0; round < 4; round++) {
+        struct run_result r =
+            pool_run("procs", (const char *[]){"4", "--range", "1", "400", NULL}, NULL, NULL, 10);
+        assert_clean_success(&r, "procs 4 --range 1 400");
+        run_result_free(&r);
+    }
+}
+
+GRADED(procs, handles_more_than_a_pipe_holds)
+{
+    /* 100000 jobs of 16 bytes and as many results of 40: 1.6 MB and 4 MB, against a pipe
+     * that holds 64 KiB (1 MiB at most, with F_SETPIPE_SZ). */
+    struct run_result r =
+        pool_run("procs", (const char *[]){"3", "--range", "1", "100000", NULL}, NULL, NULL, 20);
+    cr_assert(!r.timed_out,
+              "procs 3 --range 1 100000 timed out (%s). Its 100000 jobs (1.6 MB) and results "
+              "(4 MB) are many times the pipe capacity (64 KiB): a parent that writes every "
+              "job before it reads any result, or that waits for its workers (waitpid) before "
+              "it reads their results, deadlocks once the pipes are full, its workers blocked "
+              "writing results nobody reads. Feed jobs and read results in the same poll() "
+              "loop, and reap after the last sentinel. (%zu bytes of output, ending with: "
+              "%.150s)",
+              run_describe_end(&r), r.out_len, tail(r.out, r.out_len, 150));
+    assert_clean_success(&r, "procs 3 --range 1 100000");
+    struct pool_output po;
+    pool_parse(r.out, &po);
+    pool_assert_range(&po, 1, 100000, "procs 3 --range 1 100000");
+    pool_output_free(&po);
+    run_result_free(&r);
+}
+
+GRADED(procs, workers_leave_with__exit)
+{
+    /* A replacement is forked in the middle of the run, after the parent has printed
+     * results: a child that leaves with exit() runs the parent's exit handlers and flushes
+     * its copy of whatever the parent's stdout buffer held. */
+    uint64_t numbers[16];
+    pool_primes_from(10000000000000ULL, numbers, 16);
+    char *input = pool_numbers_text(numbers, 16);
+    char env_var[64];
+    snprintf(env_var, sizeof env_var, "CONCLAB_CRASH_ON=%" PRIu64, numbers[9]);
+    struct run_result r = pool_run("procs", (const char *[]){"2", "--numbers", "-", NULL}, input,
+                                   (const char *[]){env_var, NULL}, 20);
+    cr_assert(!r.timed_out, "procs 2 with a worker crashing on %" PRIu64 ": timed out (%s)",
+              numbers[9], run_describe_end(&r));
+    assert_workers_used__exit(&r, "procs 2 with a crashing worker and its replacement");
+    size_t headers = count_substr(r.out, "Checking 16 numbers");
+    cr_assert_eq(headers, 1,
+                 "expected the line 'Checking 16 numbers with 2 processes:' once, found it %zu "
+                 "times: a forked child that leaves with exit() instead of _exit() flushes its "
+                 "copy of the parent's stdout buffer (fflush(stdout) before fork(), and _exit() "
+                 "in the child)",
+                 headers);
+    struct pool_output po;
+    pool_parse(r.out, &po);
+    uint64_t others[15];
+    for (size_t i = 0, k = 0; i < 16; i++)
+        if (i != 9)
+            others[k++] = numbers[i];
+    pool_assert_results(&po, others, 15, "procs 2 with a crashing worker, the 15 others");
+    pool_output_free(&po);
+    free(input);
+    run_result_free(&r);
+}
+
 GRADED(procs, workers_hold_only_their_pipe_ends)
 {
-    /* Slow numbers keep the workers busy while we look at their fds. */
+    /* Slow numbers keep the workers busy while we look at their fds; a worker that has
+     * used CPU is past its setup, checking. */
     uint64_t slow[6];
     for (size_t i = 0; i < 6; i++)
         slow[i] = PRIMES_SLOW_PRIME;
     char *input = pool_numbers_text(slow, 6);
     struct run_handle h;
     pool_start("procs", (const char *[]){"2", "--numbers", "-", NULL}, input, 30, &h);
-    pid_t kids[8];
-    int n = 0;
-    for (int tries = 0; tries < 40 && n < 2; tries++) {
-        sleep_s(0.05);
-        n = proc_children(h.pid, kids, 8);
+    pid_t kids[2];
+    int busy = pool_wait_for_busy_workers(h.pid, 2, 0.05, kids, 10);
+    char problem[512] = "";
+    for (int i = 0; i < busy && problem[0] == '\0'; i++) {
+        struct fd_info fds[64];
+        int count = fds_of(kids[i], fds, 64);
+        int reads = 0, writes = 0;
+        char others[256] = "";
+        for (int a = 0; a < count; a++) {
+            for (int b = 0; b < count && problem[0] == '\0'; b++)
+                if (fds[a].inode != 0 && fds[a].inode == fds[b].inode && !fds[a].writes &&
+                    fds[b].writes)
+                    snprintf(problem, sizeof problem,
+                             "worker %d holds both the read end (fd %d) and the write end (fd "
+                             "%d) of the same pipe (pipe:[%lu]): a worker must close the pipe "
+                             "ends it does not use, or it never sees end of file on the pipe "
+                             "it reads",
+                             (int)kids[i], fds[a].fd, fds[b].fd, fds[a].inode);
+            if (fds[a].inode != 0) {
+                reads += !fds[a].writes;
+                writes += fds[a].writes;
+            } else {
+                size_t used = strlen(others);
+                snprintf(others + used, sizeof others - used, "%sfd %d -> %s", used > 0 ? ", " : "",
+                         fds[a].fd, fds[a].target);
+            }
+        }
+        if (problem[0] == '\0' && (others[0] != '\0' || reads != 1 || writes != 1))
+            snprintf(problem, sizeof problem,
+                     "worker %d holds, besides 0, 1 and 2, %d pipe read end(s), %d pipe write "
+                     "end(s)%s%s; expected only its two: the job pipe's read end and the "
+                     "result pipe's write end. In the child, close the parent's ends (and its "
+                     "signalfd: sigfd_child())",
+                     (int)kids[i], reads, writes, others[0] ? " and " : "", others);
     }
-    sleep_s(0.1); /* let the workers finish setting up their fds */
-    n = proc_children(h.pid, kids, 8);
-    bool checked_one = false;
-    pid_t culprit = 0;
-    unsigned long shared_inode = 0;
-    for (int i = 0; i < n && i < 8 && culprit == 0; i++) {
-        struct pipe_end ends[64];
-        int count = pipe_ends(kids[i], ends, 64);
-        if (count < 0)
-            continue;
-        checked_one = true;
-        for (int a = 0; a < count; a++)
-            for (int b = 0; b < count; b++)
-                if (ends[a].inode == ends[b].inode && !ends[a].writes && ends[b].writes) {
-                    culprit = kids[i];
-                    shared_inode = ends[a].inode;
-                }
-    }
-    kill(h.pid, SIGKILL);
+    kill(-h.pid, SIGKILL);
     struct run_result r;
     run_finish(&h, &r);
-    cr_assert(checked_one,
-              "expected procs 2 to have started worker processes within 2 s, found none "
-              "(output: %.200s)",
-              r.out);
-    cr_assert(culprit == 0,
-              "worker %d holds both the read end and the write end of the same pipe "
-              "(pipe:[%lu]): a worker must close the pipe ends it does not use, or it never "
-              "sees end of file on the pipe it reads",
-              (int)culprit, shared_inode);
+    cr_assert(busy == 2,
+              "expected procs 2 to have 2 worker processes checking numbers within 10 s, "
+              "found %d (%s; output: %.200s)",
+              busy, run_describe_end(&r), r.out);
+    cr_assert(problem[0] == '\0', "%s", problem);
     free(input);
     run_result_free(&r);
 }
@@ -275,13 +488,16 @@ GRADED(procs, recovers_from_a_crashing_worker)
     struct run_result r =
         pool_run("procs", (const char *[]){"2", "--numbers", "-", NULL}, input, env, 20);
     cr_assert(!r.timed_out,
-              "with a worker crashing on %" PRIu64 ", procs 2 did not finish within 20 s: "
-              "does the parent notice the death (SIGCHLD, waitpid) and start a replacement?",
-              crash_on);
-    cr_assert(r.exited && r.exit_code != 0,
-              "a worker crashed: expected a non-zero exit status, got %s", run_describe_end(&r));
+              "with a worker crashing on %" PRIu64 ", procs 2 timed out (%s): does the "
+              "parent notice the death (SIGCHLD, then waitpid with WNOHANG in "
+              "reap_exited_workers()) and start a replacement?",
+              crash_on, run_describe_end(&r));
+    cr_assert(r.exited && r.exit_code == 1,
+              "a worker crashed: expected exit status 1 (report_finish() returns it after an "
+              "error), got %s",
+              run_describe_end(&r));
     cr_assert_eq(r.leftover_processes, 0,
-                 "expected every worker reaped, also the crashed one, found %d left",
+                 "expected every worker reaped, also the crashed one (waitpid), found %d left",
                  r.leftover_processes);
     struct pool_output po;
     pool_parse(r.out, &po);
@@ -290,17 +506,20 @@ GRADED(procs, recovers_from_a_crashing_worker)
     for (size_t i = 0; i < 16; i++)
         if (numbers[i] != crash_on)
             others[k++] = numbers[i];
-    pool_assert_results(&po, others, 15, "the 15 numbers that do not crash their worker");
+    pool_assert_results_or(&po, others, 15, "the 15 numbers that do not crash their worker",
+                           "a result lost after a crash: does a replacement take the dead "
+                           "worker's slot, and does report_dead_worker() get the dead worker's "
+                           "mailbox?");
     cr_assert_eq(po.error_count, 1,
                  "expected exactly one error line ('%" PRIu64 " error: worker <pid> killed "
-                 "by signal 11 ...'), found %zu in:\n%.1500s",
+                 "by signal 11 ...', from report_dead_worker()), found %zu in:\n%.1500s",
                  crash_on, po.error_count, r.out);
     const char *line = po.errors[0];
     cr_assert(
         strtoull(line, NULL, 10) == crash_on && strstr(line, "worker") != NULL &&
             (strstr(line, "signal 11") || strstr(line, "SIGSEGV") || strstr(line, "Segmentation")),
         "expected the error line to name %" PRIu64 ", the worker, and signal 11 "
-        "(SIGSEGV), got '%s'",
+        "(SIGSEGV): is the wait status from waitpid() passed on? got '%s'",
         crash_on, line);
     pool_output_free(&po);
     free(input);
@@ -319,52 +538,100 @@ GRADED(procs, recovers_when_every_worker_crashes)
     struct run_result r =
         pool_run("procs", (const char *[]){"1", "--numbers", "-", NULL}, input, env, 20);
     cr_assert(!r.timed_out,
-              "procs 1 whose worker crashes three times did not finish within 20 s: does "
-              "every dead worker get a replacement, and a poison pill of its own?");
-    cr_assert(r.exited && r.exit_code != 0, "expected a non-zero exit status, got %s",
+              "procs 1 whose worker crashes three times timed out (%s): does every dead "
+              "worker get a replacement (reap_exited_workers() at SIGCHLD), and a poison "
+              "pill of its own?",
               run_describe_end(&r));
-    cr_assert_eq(r.leftover_processes, 0, "expected every worker reaped, found %d left",
+    cr_assert(r.exited && r.exit_code == 1, "expected exit status 1 after the crashes, got %s",
+              run_describe_end(&r));
+    cr_assert_eq(r.leftover_processes, 0, "expected every worker reaped (waitpid), found %d left",
                  r.leftover_processes);
     struct pool_output po;
     pool_parse(r.out, &po);
     const uint64_t fine[] = {11, 12, 13, 14, 15, 16, 17};
-    pool_assert_results(&po, fine, 7, "the 7 numbers that do not crash");
-    cr_assert_eq(po.error_count, 3, "expected 3 error lines for %" PRIu64 ", found %zu:\n%.800s",
+    pool_assert_results_or(&po, fine, 7, "the 7 numbers that do not crash",
+                           "a result lost: with one worker, every crash needs a replacement, "
+                           "or the jobs behind it are never checked");
+    cr_assert_eq(po.error_count, 3,
+                 "expected 3 error lines for %" PRIu64 " (one per crash), found %zu:\n%.800s",
                  crash_on, po.error_count, r.out);
     pool_output_free(&po);
     free(input);
     run_result_free(&r);
 }
 
+/* Whether process `pid` ignores signal `sig` (SigIgn in /proc/<pid>/status); -1 if it
+ * cannot be read. */
+static int ignores_signal(pid_t pid, int sig)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return -1;
+    unsigned long long mask = 0;
+    int found = -1;
+    while (fgets(line, sizeof line, f) != NULL)
+        if (sscanf(line, "SigIgn: %llx", &mask) == 1) {
+            found = (int)((mask >> (sig - 1)) & 1);
+            break;
+        }
+    fclose(f);
+    return found;
+}
+
 GRADED(procs, stops_cleanly_on_sigint)
 {
-    /* Eight slow primes: about 6 s of work for two workers. */
-    uint64_t slow[8];
+    /* Eight primes just below 2^64: seconds of checking each. Ctrl-C comes while both
+     * workers are on their first, sent as a terminal sends it: to the whole group. */
+    uint64_t huge[8];
     for (size_t i = 0; i < 8; i++)
-        slow[i] = PRIMES_SLOW_PRIME;
-    char *input = pool_numbers_text(slow, 8);
+        huge[i] = 18446744073709551557ULL;
+    char *input = pool_numbers_text(huge, 8);
     struct run_handle h;
     pool_start("procs", (const char *[]){"2", "--numbers", "-", NULL}, input, 20, &h);
-    cr_assert(run_wait_for_output(&h, "Checking", 5),
-              "expected the line 'Checking 8 numbers with 2 processes:' within 5 s");
-    sleep_s(0.3);
-    kill(h.pid, SIGINT);
+    pid_t kids[2];
+    int busy = pool_wait_for_busy_workers(h.pid, 2, 0.1, kids, 10);
+    int ignoring[2] = {-1, -1};
+    for (int i = 0; i < busy; i++)
+        ignoring[i] = ignores_signal(kids[i], SIGINT);
+    kill(-h.pid, SIGINT);
     struct run_result r;
     run_finish(&h, &r);
-    cr_assert(!r.timed_out, "after SIGINT, procs did not end within the timeout");
+    cr_assert(busy == 2,
+              "expected procs 2 to have 2 worker processes checking numbers within 10 s, "
+              "found %d (%s; output: %.200s)",
+              busy, run_describe_end(&r), r.out);
+    for (int i = 0; i < 2; i++)
+        cr_assert(ignoring[i] != 0,
+                  "worker %d does not ignore SIGINT: a Ctrl-C, which the terminal sends to "
+                  "the whole process group, would kill it before the parent decides. In the "
+                  "child, sigfd_child() ignores SIGINT.",
+                  (int)kids[i]);
+    cr_assert(!r.timed_out,
+              "after SIGINT, procs timed out (%s): it must stop its workers at once (kill "
+              "them, then reap them with waitpid), not wait for them to finish their numbers "
+              "(seconds each here). (output: %.300s)",
+              run_describe_end(&r), r.out);
     cr_assert(r.exited && r.exit_code == 130,
-              "after SIGINT: expected exit status 130 (128 + SIGINT) from a handled "
-              "interrupt, got %s",
-              run_describe_end(&r));
-    cr_assert(r.wall_s < 4.0,
-              "after SIGINT at 0.3 s, procs ran for %.1f s: it should stop its workers "
-              "(kill them) rather than let them finish",
-              r.wall_s);
+              "after SIGINT: expected exit status 130 (128 + SIGINT, from report_finish() "
+              "when interrupted), got %s (stderr: %.200s)",
+              run_describe_end(&r), r.err);
     cr_assert_eq(r.leftover_processes, 0,
-                 "after SIGINT: expected every worker stopped and reaped, found %d left",
+                 "after SIGINT: expected every worker stopped and reaped (kill, then "
+                 "waitpid), found %d left",
                  r.leftover_processes);
-    cr_assert(strstr(r.out, " checks in ") != NULL,
-              "after SIGINT: expected a partial summary 'K checks in X.XXs ...', got:\n%.300s",
+    struct pool_output po;
+    pool_parse(r.out, &po);
+    cr_assert_eq(po.count, 0,
+                 "after SIGINT, %zu number(s) were still checked: the workers finished the "
+                 "numbers they were on (seconds each) instead of being stopped. At SIGINT, "
+                 "the parent kills its workers (kill(pid, SIGTERM)).\n%.300s",
+                 po.count, r.out);
+    pool_output_free(&po);
+    cr_assert(strstr(r.out, "0 checks in ") != NULL && strstr(r.out, "(interrupted: 8 not") != NULL,
+              "after SIGINT: expected the partial summary '0 checks in X.XXs (interrupted: 8 not "
+              "checked)' (report_finish() with interrupted true), got:\n%.300s",
               r.out);
     free(input);
     run_result_free(&r);
@@ -374,12 +641,14 @@ GRADED(procs, stops_cleanly_on_sigint)
 static void assert_rejected(const char *const *args, const char *why)
 {
     struct run_result r = pool_run("procs", args, NULL, NULL, 10);
-    cr_assert(r.exited && r.exit_code == 2, "%s: expected exit status 2, got %s", why,
+    cr_assert(r.exited && r.exit_code == 2,
+              "%s: expected exit status 2 (bad usage, from pool_parse_options()), got %s", why,
               run_describe_end(&r));
-    cr_assert(r.err_len > 0, "%s: expected an error message on stderr", why);
+    cr_assert(r.err_len > 0, "%s: expected an error message on stderr, got none", why);
     cr_assert(strstr(r.out, "checks in") == NULL, "%s: expected no results, got '%.200s'", why,
               r.out);
-    cr_assert_eq(r.leftover_processes, 0, "%s: expected no process left", why);
+    cr_assert_eq(r.leftover_processes, 0, "%s: expected no process left, found %d", why,
+                 r.leftover_processes);
     run_result_free(&r);
 }
 
@@ -408,6 +677,7 @@ GRADED(procs, rejects_bad_input)
                     "procs 2 --numbers /nonexistent/n.txt");
     struct run_result help = pool_run("procs", (const char *[]){"--help", NULL}, NULL, NULL, 10);
     cr_assert(help.exited && help.exit_code == 0 && strstr(help.out, "Usage") != NULL,
-              "procs --help: expected a usage text and exit status 0");
+              "procs --help: expected a usage text and exit status 0, got %s",
+              run_describe_end(&help));
     run_result_free(&help);
 }

@@ -28,6 +28,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -140,13 +141,47 @@ static void *get_one(void *arg)
 
 struct getter {
     uint64_t item;
+    atomic_int tid; /* its thread id, once it runs */
 };
 
 static void *get_quietly(void *arg)
 {
     struct getter *g = arg;
+    atomic_store(&g->tid, (int)gettid());
     queue_get(shared, &g->item);
     return NULL;
+}
+
+/* Whether thread `tid` of this process sleeps (state S: blocked, e.g. in a wait). */
+static bool is_sleeping(int tid)
+{
+    char path[64], text[256];
+    snprintf(path, sizeof path, "/proc/self/task/%d/stat", tid);
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return false;
+    size_t len = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[len] = '\0';
+    const char *end = strrchr(text, ')');
+    return end != NULL && end[1] == ' ' && end[2] == 'S';
+}
+
+/* Waits (up to 2 s) until the 8 getters are asleep, in queue_get on the empty queue:
+ * then the puts find them all waiting, whatever the load. */
+static void wait_until_asleep(struct getter g[8])
+{
+    struct timespec pause = {0, 1000 * 1000};
+    for (int waited = 0; waited < 2000; waited++) {
+        int asleep = 0;
+        for (int i = 0; i < 8; i++) {
+            int tid = atomic_load(&g[i].tid);
+            asleep += tid != 0 && is_sleeping(tid);
+        }
+        if (asleep == 8)
+            return;
+        nanosleep(&pause, NULL);
+    }
 }
 
 static void round_of_eight(char *args)
@@ -162,8 +197,7 @@ static void round_of_eight(char *args)
     for (int i = 0; i < 8; i++)
         if (pthread_create(&t[i], NULL, get_quietly, &g[i]) != 0)
             exit(1);
-    struct timespec pause = {0, 2 * 1000 * 1000};
-    nanosleep(&pause, NULL);
+    wait_until_asleep(g);
     for (int i = 0; i < 8; i++)
         queue_put(shared, &values[i]);
     for (int i = 0; i < 8; i++) {

@@ -199,8 +199,11 @@ GRADED(queue, many_producers_and_consumers_lose_nothing)
     sscanf(line, "storm put-errors %d left %d", &put_errors, &left);
     cr_assert_eq(put_errors, 0, "queue_put failed %d time(s): expected 0 every time", put_errors);
     cr_assert_eq(left, 0,
-                 "expected the queue empty at the end, but queue_try_get found an "
-                 "item");
+                 "4 producers and 6 consumers: expected the queue empty at the end, but "
+                 "queue_try_get found an item: its count went wrong. Did a getter take from "
+                 "an empty queue? queue_get must wait in a while loop (while the queue is "
+                 "empty), not an if: another getter can take the item between the signal and "
+                 "the wake-up, and a wait can end without any signal.");
     free(line);
 
     unsigned char(*seen)[PER_PRODUCER] = calloc(PRODUCERS, sizeof *seen);

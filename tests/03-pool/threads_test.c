@@ -2,8 +2,11 @@
  * Graded tests of lab 03, parts C and D: threads, and threads --gil.
  *
  * threads --gil links the student's lab 02 GIL (labs/02-gil/gil.c, lab.mk's USES), and so
- * does this test binary: part D's test first checks that GIL itself, so that an
- * unfinished lab 02 is named as the cause rather than part D.
+ * does gil_probe_driver: part D's tests first check that GIL itself, so that an
+ * unfinished lab 02 is named as the cause rather than part D. Then they read what
+ * threads --gil reports at exit: how many threads the library saw computing at once,
+ * and how often a check paused while another computed (primes.h's watch). Not CPU time
+ * against wall time, which a busy machine keeps low without any GIL.
  */
 #include "graded.h"
 #include "pool_util.h"
@@ -20,9 +23,10 @@
 static void assert_success(const struct run_result *r, const char *what)
 {
     cr_assert(!r->timed_out,
-              "%s: did not finish within the timeout: does every worker thread get a "
-              "poison pill, and does main count one sentinel per thread?",
-              what);
+              "%s: timed out (%s): does every worker thread get a poison pill (one per "
+              "thread, after the jobs), and does main count one sentinel per thread? "
+              "(output ends with: %.200s)",
+              what, run_describe_end(r), r->out_len > 200 ? r->out + r->out_len - 200 : r->out);
     cr_assert(r->exited && r->exit_code == 0, "%s: expected exit status 0, got %s (stderr: %.300s)",
               what, run_describe_end(r), r->err);
 }
@@ -32,13 +36,30 @@ GRADED(threads, checks_the_20_numbers)
     struct run_result r = pool_run("threads", (const char *[]){"2", NULL}, NULL, NULL, 20);
     assert_success(&r, "threads 2");
     cr_assert(strncmp(r.out, "Checking 20 numbers with 2 threads", 34) == 0,
-              "expected the first line 'Checking 20 numbers with 2 threads:', got '%.60s'", r.out);
+              "expected the first line 'Checking 20 numbers with 2 threads:' (main prints it), "
+              "got '%.60s'",
+              r.out);
     struct pool_output po;
     pool_parse(r.out, &po);
     pool_assert_results(&po, pool_chapter_numbers, 20, "threads 2, the chapter's 20 numbers");
     cr_assert(strstr(r.out, "20 checks in ") != NULL,
-              "expected the summary line '20 checks in X.XXs'");
+              "expected the summary line '20 checks in X.XXs' (main prints it with the count "
+              "of results it printed), got: %.200s",
+              r.out_len > 200 ? r.out + r.out_len - 200 : r.out);
     pool_output_free(&po);
+    run_result_free(&r);
+
+    /* More threads than numbers, 0 among them: a pill is a job whose seq is 0. */
+    r = pool_run("threads", (const char *[]){"16", "--range", "0", "10", NULL}, NULL, NULL, 20);
+    cr_assert(!r.timed_out, "threads 16 --range 0 10: timed out (%s)", run_describe_end(&r));
+    pool_parse(r.out, &po);
+    pool_assert_results_or(&po, (const uint64_t[]){0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, 11,
+                           "threads 16 --range 0 10",
+                           "a result lost: is the number 0 taken for a poison pill? A pill is "
+                           "a job whose seq is POOL_POISON_PILL; 0 is a number to check. Or "
+                           "does main stop before every thread sent its sentinel?");
+    pool_output_free(&po);
+    assert_success(&r, "threads 16 --range 0 10");
     run_result_free(&r);
 }
 
@@ -53,6 +74,8 @@ GRADED(threads, uses_n_distinct_threads)
     struct run_spec spec = {.argv = argv, .stdin_text = input, .timeout_s = 30};
     cr_assert(run_start(&spec, &h), "could not start %s", argv[0]);
     pid_t main_thread = h.pid;
+    long threads[256];
+    size_t seen = pool_watch_workers(&h, true, threads, 256, 30);
     struct run_result r;
     run_finish(&h, &r);
     assert_success(&r, "threads 3 with 24 primes");
@@ -61,14 +84,24 @@ GRADED(threads, uses_n_distinct_threads)
     pool_assert_results(&po, numbers, 24, "threads 3 with 24 primes");
     size_t distinct = pool_distinct_workers(&po);
     cr_assert_eq(distinct, 3,
-                 "expected the results to name 3 distinct worker threads (their gettid()), "
-                 "found %zu",
+                 "expected the results to name 3 distinct worker threads (each one's gettid()), "
+                 "found %zu: does main start N threads, and does each result name the thread "
+                 "that checked it?",
                  distinct);
-    for (size_t i = 0; i < po.count; i++)
+    for (size_t i = 0; i < po.count; i++) {
         cr_assert(po.lines[i].worker != main_thread,
                   "the result for %" PRIu64 " names the main thread: the workers, not main, "
                   "must check the numbers",
                   po.lines[i].n);
+        size_t k = 0;
+        while (k < seen && threads[k] != po.lines[i].worker)
+            k++;
+        cr_assert(k < seen,
+                  "the result for %" PRIu64 " names worker %ld, which was never a thread of "
+                  "the process (%zu seen): a result names the thread id of the thread that "
+                  "checked it, gettid() (not pthread_self())",
+                  po.lines[i].n, po.lines[i].worker, seen);
+    }
     pool_output_free(&po);
     free(input);
     run_result_free(&r);
@@ -77,6 +110,11 @@ GRADED(threads, uses_n_distinct_threads)
 GRADED(threads, runs_checks_in_parallel)
 {
     pool_assert_checks_overlap("threads");
+}
+
+GRADED(threads, prints_results_as_they_arrive)
+{
+    pool_assert_completion_order("threads");
 }
 
 GRADED(threads, has_no_data_race)
@@ -136,11 +174,18 @@ static void assert_lab02_gil_works(void)
     run_result_free(&r);
 }
 
-GRADED(threads, with_the_gil_computes_on_one_core_at_a_time)
+/* What threads --gil reports at exit on stderr (pool.c, from primes.h's watch). */
+struct gil_watch {
+    int most;           /* the most threads computing at once */
+    unsigned threads;   /* of how many */
+    uint64_t handovers; /* times a check paused while another computed */
+};
+
+/* Runs threads 3 --gil on 12 primes of about 10 ms each, asserts its results, and
+ * reads its report into *watch. */
+static void run_with_the_gil(struct gil_watch *watch)
 {
     assert_lab02_gil_works();
-    /* About 0.12 s of checks on 3 threads holding the simulated GIL: correct results,
-     * and CPU time no more than the wall time allows one core to use. */
     uint64_t numbers[12];
     pool_primes_from(100000000000000ULL, numbers, 12);
     char *input = pool_numbers_text(numbers, 12);
@@ -150,15 +195,57 @@ GRADED(threads, with_the_gil_computes_on_one_core_at_a_time)
     struct pool_output po;
     pool_parse(r.out, &po);
     pool_assert_results(&po, numbers, 12, "threads 3 --gil");
-    double cpu = r.user_s + r.sys_s;
-    cr_assert(cpu <= 1.4 * r.wall_s + 0.05,
-              "threads 3 --gil used %.2f s of CPU in %.2f s: more than one core at a time. "
-              "Does each worker hold the GIL (gil_acquire) while it checks a number? (The "
-              "GIL is your lab 02's, labs/02-gil/gil.c.)",
-              cpu, r.wall_s);
     pool_output_free(&po);
+    const char *report = strstr(r.err, "at most ");
+    cr_assert(report != NULL &&
+                  sscanf(report, "at most %d of %u threads computed at once; %" SCNu64 " times",
+                         &watch->most, &watch->threads, &watch->handovers) == 3,
+              "expected threads --gil to end with its report on stderr, 'threads --gil: at "
+              "most K of 3 threads computed at once; ...' (an exit handler of pool.c prints "
+              "it: does main return normally?), got stderr: %.300s",
+              r.err);
     free(input);
     run_result_free(&r);
+}
+
+GRADED(threads, with_the_gil_computes_on_one_core_at_a_time)
+{
+    /* Not CPU time against wall time, which a busy machine keeps low without any GIL:
+     * the library counts the threads inside primes_is_prime_with_pauses(), between two
+     * pauses, at the same moment (primes.h). */
+    struct gil_watch watch;
+    run_with_the_gil(&watch);
+    cr_assert(watch.most != 0,
+              "threads 3 --gil: no check called primes_is_prime_with_pauses() with a pause "
+              "function, so the eval breaker never ran: with --gil, check() must check each "
+              "number with it, its pause function calling gil_eval_breaker()");
+    cr_assert(watch.most == 1,
+              "threads 3 --gil: %d threads were computing (between two pauses of "
+              "primes_is_prime_with_pauses()) at the same moment: the GIL lets one thread "
+              "compute at a time. Does check() hold the GIL (gil_acquire) from before "
+              "primes_is_prime_with_pauses() until after it returns (gil_release), letting "
+              "it go only in gil_eval_breaker()? (The GIL is your lab 02's, "
+              "labs/02-gil/gil.c.)",
+              watch.most);
+}
+
+GRADED(threads, with_the_gil_hands_over_at_the_eval_breaker)
+{
+    /* Three threads want the GIL for checks of about 10 ms, twice the switch interval:
+     * the waiters ask for it (drop requests), and the holder lets go in the middle of a
+     * check, in the eval breaker. */
+    struct gil_watch watch;
+    run_with_the_gil(&watch);
+    cr_assert(watch.most == 1,
+              "threads 3 --gil: %d threads computed at the same moment: first make the GIL "
+              "let one thread compute at a time (threads/with_the_gil_computes_on_one_core_"
+              "at_a_time)",
+              watch.most);
+    cr_assert(watch.handovers > 0,
+              "threads 3 --gil: no check ever paused for another thread: each ran from start "
+              "to end holding the GIL, though other threads waited for it. The pause function "
+              "given to primes_is_prime_with_pauses() must call gil_eval_breaker(), where the "
+              "holder answers a drop request and lets another thread in.");
 }
 
 GRADED(threads, rejects_bad_input)
