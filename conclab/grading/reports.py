@@ -68,7 +68,9 @@ def print_outcome(o, stream=sys.stdout):
               file=stream)
     elif o.message and o.status != "PASS":
         prefix = "skipped: " if o.status == "SKIP" else ""
-        for line in (prefix + o.message).splitlines()[:12]:
+        # Whole: a test's message is bounded by the test itself, and a hint cut in the
+        # middle is a hint lost.
+        for line in (prefix + o.message).splitlines():
             print(f"                  {line}", file=stream)
 
 

@@ -134,7 +134,8 @@ def find_submitted(root, whitelist):
 
 def copy_kit(root, dest):
     """The grader's copy of the kit (kit.in_grader: never the reference or the mutants);
-    hidden test sources readable by their owner only."""
+    hidden test sources and instructor-only files readable by their owner (root) only,
+    so that the student's uid, which builds and runs the student's code, cannot."""
     for rel in kit.kit_files(root):
         if not kit.in_grader(rel):
             continue
@@ -145,7 +146,8 @@ def copy_kit(root, dest):
         os.chmod(folder, 0o755)
         for name in files:
             path = os.path.join(folder, name)
-            hidden = kit.is_hidden_test(os.path.relpath(path, dest))
+            rel = os.path.relpath(path, dest)
+            hidden = kit.is_hidden_test(rel) or kit.is_instructor_only(rel)
             os.chmod(path, 0o600 if hidden else
                      (0o755 if os.access(path, os.X_OK) else 0o644))
 
