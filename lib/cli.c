@@ -4,6 +4,7 @@
 #include <errno.h> /* program_invocation_short_name (GNU) */
 #include <math.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -130,6 +131,19 @@ double cli_double_option(const char *option, const char *text, double min, doubl
         cli_usage_error("%s: '%s' %s (expected %g to %g)", option, text, cli_parse_problem(error),
                         min, max);
     return value;
+}
+
+noreturn void cli_unknown_option(const char *word)
+{
+    bool negative = word[0] == '-' && word[1] >= '0' && word[1] <= '9';
+    if (negative)
+        cli_usage_error("'%s': a negative number is not a valid value here", word);
+    cli_usage_error("unknown option '%s'", word);
+}
+
+noreturn void cli_missing_value(const char *word)
+{
+    cli_usage_error("option '%s' needs a value", word);
 }
 
 noreturn void cli_usage_error(const char *format, ...)

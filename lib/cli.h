@@ -54,6 +54,13 @@ double cli_double_option(const char *option, const char *text, double min, doubl
 /* Prints "<program>: <message>" and "Try '<program> --help'." to stderr, exits 2. */
 noreturn void cli_usage_error(const char *format, ...) __attribute__((format(printf, 1, 2)));
 
+/* For getopt in its quiet mode (an optstring that starts with ':', so that getopt prints
+ * nothing itself): what to do when it returns '?' or ':'. `word` is argv[optind - 1].
+ * One line naming the word ("unknown option '--bogus'", "'-1': a negative number is not
+ * a valid value here", "option '--threads' needs a value"), then "Try ...", exit 2. */
+noreturn void cli_unknown_option(const char *word);
+noreturn void cli_missing_value(const char *word);
+
 /* Prints `usage` to stdout and exits 0. */
 noreturn void cli_help(const char *usage);
 

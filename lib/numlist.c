@@ -59,11 +59,36 @@ int numlist_read(struct numlist *list, FILE *in, const char *name, char *err, si
     char *line = NULL;
     size_t line_size = 0;
     size_t line_no = 0;
+    size_t blank_since = 0; /* the first of the blank lines read since the last number */
     int result = 0;
+    ssize_t got;
 
-    while (getline(&line, &line_size, in) >= 0) {
+    while ((got = getline(&line, &line_size, in)) >= 0) {
         line_no++;
+        if (memchr(line, '\0', (size_t)got) != NULL) {
+            snprintf(err, err_size,
+                     "%s: line %zu: holds a NUL byte, which is not part of a "
+                     "number",
+                     name, line_no);
+            result = -EINVAL;
+            break;
+        }
         char *text = trim(line);
+        if (*text == '\0') {
+            /* Blank lines may end the input (an editor's final newline, say); between
+             * numbers they are a mistake, reported when the next number comes. */
+            if (blank_since == 0)
+                blank_since = line_no;
+            continue;
+        }
+        if (blank_since != 0) {
+            snprintf(err, err_size,
+                     "%s: line %zu: a blank line among the numbers (one "
+                     "number per line)",
+                     name, blank_since);
+            result = -EINVAL;
+            break;
+        }
         uint64_t value;
         int parse = cli_parse_u64(text, 0, UINT64_MAX, &value);
         if (parse != 0) {

@@ -29,8 +29,9 @@ int numlist_default(struct numlist *list);
  * more than NUMLIST_MAX_COUNT numbers, or -ENOMEM. */
 int numlist_range(struct numlist *list, uint64_t first, uint64_t last);
 
-/* Reads one decimal number per line from `in` (surrounding blanks allowed, no blank or
- * other lines). Returns 0, or a negative errno (-EINVAL bad line, -E2BIG too many,
+/* Reads one decimal number per line from `in` (surrounding blanks and CRLF line ends
+ * allowed; blank lines only at the end; any other byte, NUL included, is an error naming
+ * its line). Returns 0, or a negative errno (-EINVAL bad line, -E2BIG too many,
  * -ENODATA empty input, -ENOMEM, or the read error) with a message naming the line in
  * `err` (`err_size` bytes), e.g. "input: line 3: 'x12' is not a whole number". `name` is
  * only used in messages. On error the list is left empty. */

@@ -74,9 +74,9 @@ void spinner_cli_parse(int argc, char *argv[], const char *usage, int flags,
         case 'V':
             cli_version();
         case ':':
-            cli_usage_error("option '%s' needs a value", argv[optind - 1]);
+            cli_missing_value(argv[optind - 1]);
         default:
-            cli_usage_error("unknown option '%s'", argv[optind - 1]);
+            cli_unknown_option(argv[optind - 1]);
         }
     }
     if (optind < argc)

@@ -105,7 +105,7 @@ int main(int argc, char *argv[])
     uint64_t threads = 2, interval_us = 5000, work = 1000000;
     enum gil_mode mode = GIL_MODE_NEW;
     int opt;
-    while ((opt = getopt_long(argc, argv, "hV", options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":hV", options, NULL)) != -1) {
         switch (opt) {
         case 't':
             threads = cli_u64_option("--threads", optarg, 1, MAX_THREADS);
@@ -124,8 +124,10 @@ int main(int argc, char *argv[])
             cli_help(usage);
         case 'V':
             cli_version();
+        case ':':
+            cli_missing_value(argv[optind - 1]);
         default:
-            cli_usage_error("unknown option");
+            cli_unknown_option(argv[optind - 1]);
         }
     }
     if (optind < argc)

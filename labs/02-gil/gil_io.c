@@ -106,7 +106,7 @@ int main(int argc, char *argv[])
     uint64_t cpu_threads = 1, iterations = 200, sleep_us = 1000, interval_us = 5000;
     enum gil_mode mode = GIL_MODE_NEW;
     int opt;
-    while ((opt = getopt_long(argc, argv, "hV", options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":hV", options, NULL)) != -1) {
         switch (opt) {
         case 'c':
             cpu_threads = cli_u64_option("--cpu-threads", optarg, 0, MAX_CPU_THREADS);
@@ -128,8 +128,10 @@ int main(int argc, char *argv[])
             cli_help(usage);
         case 'V':
             cli_version();
+        case ':':
+            cli_missing_value(argv[optind - 1]);
         default:
-            cli_usage_error("unknown option");
+            cli_unknown_option(argv[optind - 1]);
         }
     }
     if (optind < argc)

@@ -114,7 +114,7 @@ void pool_parse_options(int argc, char *argv[], const char *usage, bool allow_gi
     const char *numbers_path = NULL, *range_first = NULL, *range_last = NULL;
     *opts = (struct pool_options){0};
     int opt;
-    while ((opt = getopt_long(argc, argv, "hV", options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":hV", options, NULL)) != -1) {
         switch (opt) {
         case 'n':
             numbers_path = optarg;
@@ -140,8 +140,10 @@ void pool_parse_options(int argc, char *argv[], const char *usage, bool allow_gi
             cli_help(usage);
         case 'V':
             cli_version();
+        case ':':
+            cli_missing_value(argv[optind - 1]);
         default:
-            cli_usage_error("unknown option");
+            cli_unknown_option(argv[optind - 1]);
         }
     }
 

@@ -161,7 +161,7 @@ int main(int argc, char *argv[])
     };
     long producers = 2, consumers = 2, capacity = 4, items = 20000, spurious_us = 0;
     int opt;
-    while ((opt = getopt_long(argc, argv, "hV", options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":hV", options, NULL)) != -1) {
         switch (opt) {
         case 'p':
             producers = cli_long_option("--producers", optarg, 1, MAX_THREADS);
@@ -185,8 +185,10 @@ int main(int argc, char *argv[])
             cli_help(usage);
         case 'V':
             cli_version();
+        case ':':
+            cli_missing_value(argv[optind - 1]);
         default:
-            cli_usage_error("unknown option");
+            cli_unknown_option(argv[optind - 1]);
         }
     }
     if (optind < argc)

@@ -145,7 +145,7 @@ int main(int argc, char *argv[])
     };
     long threads = 2, accounts = 2, transfers = 100000, progress_ms = 0;
     int opt;
-    while ((opt = getopt_long(argc, argv, "hV", options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":hV", options, NULL)) != -1) {
         switch (opt) {
         case 't':
             threads = cli_long_option("--threads", optarg, 1, MAX_THREADS);
@@ -166,8 +166,10 @@ int main(int argc, char *argv[])
             cli_help(usage);
         case 'V':
             cli_version();
+        case ':':
+            cli_missing_value(argv[optind - 1]);
         default:
-            cli_usage_error("unknown option");
+            cli_unknown_option(argv[optind - 1]);
         }
     }
     if (optind < argc)

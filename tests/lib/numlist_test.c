@@ -2,6 +2,7 @@
 #include "primes.h"
 
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <string.h>
 
 static int read_text(struct numlist *list, const char *text, char *err, size_t size)
@@ -55,4 +56,42 @@ Test(numlist, ranges_and_defaults)
     cr_assert_eq(list.count, PRIMES_NUMBERS_COUNT);
     cr_assert_eq(memcmp(list.values, PRIMES_NUMBERS, sizeof PRIMES_NUMBERS), 0);
     numlist_free(&list);
+}
+
+/* Reads `len` bytes (NULs included) as numlist_read's input. */
+static int read_bytes(struct numlist *list, const char *bytes, size_t len, char *err, size_t size)
+{
+    FILE *in = fmemopen((void *)bytes, len, "r");
+    cr_assert_not_null(in);
+    int result = numlist_read(list, in, "input", err, size);
+    fclose(in);
+    return result;
+}
+
+Test(numlist, accepts_crlf_and_blank_lines_at_the_end)
+{
+    struct numlist list;
+    char err[256] = "";
+    cr_assert_eq(read_text(&list, "7\r\n11\r\n\r\n\n  \n", err, sizeof err), 0, "%s", err);
+    cr_assert_eq(list.count, 2);
+    cr_assert_eq(list.values[1], 11);
+    numlist_free(&list);
+}
+
+Test(numlist, refuses_a_blank_line_between_numbers)
+{
+    struct numlist list;
+    char err[256] = "";
+    cr_assert_eq(read_text(&list, "7\n\n11\n", err, sizeof err), -EINVAL);
+    cr_assert(strstr(err, "line 2") != NULL && strstr(err, "blank") != NULL, "%s", err);
+}
+
+Test(numlist, refuses_a_nul_byte_naming_its_line)
+{
+    struct numlist list;
+    char err[256] = "";
+    static const char input[] = "7\n1\0"
+                                "3\n";
+    cr_assert_eq(read_bytes(&list, input, sizeof input - 1, err, sizeof err), -EINVAL);
+    cr_assert(strstr(err, "line 2") != NULL && strstr(err, "NUL") != NULL, "%s", err);
 }
