@@ -10,6 +10,7 @@ from conclab.selfcheck import mutants
 from conclab.selfcheck.tally import section
 
 KIT = kit.ROOT
+REFERENCE_BUDGET_S = 300
 
 
 def check_solutions(t, labs):
@@ -30,7 +31,11 @@ def check_solutions(t, labs):
             t.ok(f"{lab}: reference {g.format_points(report.score(lab))}/"
                  f"{g.format_points(report.max_score(lab))} in {secs:.1f} s")
     elapsed = time.monotonic() - started
-    (t.ok if elapsed <= 60 else t.fail)(f"all labs graded in {elapsed:.0f} s (limit 60 s)")
+    # A budget for the whole reference grading (88 tests, each alone, under a timeout):
+    # far above what a quiet 2-core machine needs, so that only a test
+    # that waits out its timeout on correct code can break it.
+    (t.ok if elapsed <= REFERENCE_BUDGET_S else t.fail)(
+        f"all labs graded in {elapsed:.0f} s (budget {REFERENCE_BUDGET_S} s)")
     return report
 
 
