@@ -1,5 +1,6 @@
 /*
- * bbuf: the bounded buffer, with one mutex and two condition variables.
+ * bbuf: the bounded buffer, with one mutex and two condition variables: its put and
+ * take (bbuf_init() and bbuf_destroy() are given, in bbuf_setup.c).
  *
  * A woken thread is not promised that the condition it waited for still holds:
  * between the signal and the moment it gets the mutex back, another thread may have
@@ -9,89 +10,29 @@
  */
 #include "bbuf.h"
 
-#include "die.h"
-
-#include <errno.h>
-#include <stdlib.h>
-
-int bbuf_init(struct bbuf *buf, size_t capacity)
-{
-    if (capacity == 0)
-        return -EINVAL;
-    buf->slots = calloc(capacity, sizeof *buf->slots);
-    if (buf->slots == NULL)
-        return -ENOMEM;
-    buf->capacity = capacity;
-    buf->head = 0;
-    buf->count = 0;
-    int error = pthread_mutex_init(&buf->lock, NULL);
-    if (error != 0)
-        goto out_slots;
-    error = pthread_cond_init(&buf->not_full, NULL);
-    if (error != 0)
-        goto out_lock;
-    error = pthread_cond_init(&buf->not_empty, NULL);
-    if (error == 0)
-        return 0;
-    pthread_cond_destroy(&buf->not_full);
-out_lock:
-    pthread_mutex_destroy(&buf->lock);
-out_slots:
-    free(buf->slots);
-    return -error; /* pthreads return a positive errno */
-}
-
-void bbuf_destroy(struct bbuf *buf)
-{
-    pthread_cond_destroy(&buf->not_empty);
-    pthread_cond_destroy(&buf->not_full);
-    pthread_mutex_destroy(&buf->lock);
-    free(buf->slots);
-    buf->slots = NULL;
-}
-
-/* Errors of these calls mean a broken program (an uninitialised buffer): a bug. */
-static void lock(struct bbuf *buf)
-{
-    die_on_bug("pthread_mutex_lock", pthread_mutex_lock(&buf->lock));
-}
-
-static void unlock(struct bbuf *buf)
-{
-    die_on_bug("pthread_mutex_unlock", pthread_mutex_unlock(&buf->lock));
-}
-
-static void wait_on(pthread_cond_t *cond, struct bbuf *buf)
-{
-    die_on_bug("pthread_cond_wait", pthread_cond_wait(cond, &buf->lock));
-}
-
-static void wake_one(pthread_cond_t *cond)
-{
-    die_on_bug("pthread_cond_signal", pthread_cond_signal(cond));
-}
+#include "die.h" /* die_on_bug(): a failing pthread call here is a bug */
 
 void bbuf_put(struct bbuf *buf, long item)
 {
-    lock(buf);
+    die_on_bug("pthread_mutex_lock", pthread_mutex_lock(&buf->lock));
     while (buf->count == buf->capacity) /* while, not if: re-check after each wake-up */
-        wait_on(&buf->not_full, buf);
+        die_on_bug("pthread_cond_wait", pthread_cond_wait(&buf->not_full, &buf->lock));
     buf->slots[(buf->head + buf->count) % buf->capacity] = item;
     buf->count++;
     /* The state has changed: now a taker can use it. */
-    wake_one(&buf->not_empty);
-    unlock(buf);
+    die_on_bug("pthread_cond_signal", pthread_cond_signal(&buf->not_empty));
+    die_on_bug("pthread_mutex_unlock", pthread_mutex_unlock(&buf->lock));
 }
 
 long bbuf_take(struct bbuf *buf)
 {
-    lock(buf);
+    die_on_bug("pthread_mutex_lock", pthread_mutex_lock(&buf->lock));
     while (buf->count == 0)
-        wait_on(&buf->not_empty, buf);
+        die_on_bug("pthread_cond_wait", pthread_cond_wait(&buf->not_empty, &buf->lock));
     long item = buf->slots[buf->head];
     buf->head = (buf->head + 1) % buf->capacity;
     buf->count--;
-    wake_one(&buf->not_full);
-    unlock(buf);
+    die_on_bug("pthread_cond_signal", pthread_cond_signal(&buf->not_full));
+    die_on_bug("pthread_mutex_unlock", pthread_mutex_unlock(&buf->lock));
     return item;
 }
