@@ -119,7 +119,7 @@ int main(int argc, char *argv[])
     const char *numbers_path = NULL, *range_first = NULL, *range_last = NULL;
     bool use_procs = false;
     int opt;
-    while ((opt = getopt_long(argc, argv, "hV", options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":hV", options, NULL)) != -1) {
         switch (opt) {
         case 'p':
             use_procs = true;
@@ -138,8 +138,10 @@ int main(int argc, char *argv[])
             cli_help(usage);
         case 'V':
             cli_version();
+        case ':':
+            cli_missing_value(argv[optind - 1]);
         default:
-            cli_usage_error("unknown option");
+            cli_unknown_option(argv[optind - 1]);
         }
     }
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
