@@ -34,6 +34,8 @@
 #include "clock.h"
 #include "event.h"
 
+#include "driver_io.h"
+
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -47,26 +49,6 @@
 #include <unistd.h>
 
 #define MAX_THREADS 64
-
-static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static void report(const char *format, ...)
-{
-    va_list args;
-    va_start(args, format);
-    pthread_mutex_lock(&out_lock);
-    vprintf(format, args);
-    putchar('\n');
-    fflush(stdout);
-    pthread_mutex_unlock(&out_lock);
-    va_end(args);
-}
-
-static void usage_error(const char *line)
-{
-    fprintf(stderr, "event_driver: cannot parse the command '%s'\n", line);
-    exit(2);
-}
 
 static void fail(const char *what, int err)
 {

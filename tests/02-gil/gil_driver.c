@@ -61,6 +61,8 @@
 #include "gil.h"
 #include "interp.h"
 
+#include "driver_io.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -77,30 +79,11 @@
 
 #define MS CLOCK_NS_PER_MS
 
-static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
 static int64_t base_ns; /* the driver's time zero: every reported time is after it */
 
 static int64_t now_ns(void)
 {
     return clock_now_ns() - base_ns;
-}
-
-static void report(const char *format, ...)
-{
-    va_list args;
-    va_start(args, format);
-    pthread_mutex_lock(&out_lock);
-    vprintf(format, args);
-    putchar('\n');
-    fflush(stdout);
-    pthread_mutex_unlock(&out_lock);
-    va_end(args);
-}
-
-static void usage_error(const char *line)
-{
-    fprintf(stderr, "gil_driver: cannot parse the command '%s'\n", line);
-    exit(2);
 }
 
 static void start_thread(pthread_t *thread, void *(*fn)(void *), void *arg)

@@ -23,6 +23,8 @@
  */
 #include "queue.h"
 
+#include "driver_io.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -37,26 +39,6 @@
 #include <unistd.h>
 
 #define END_MARK UINT64_MAX
-
-static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static void report(const char *format, ...)
-{
-    va_list args;
-    va_start(args, format);
-    pthread_mutex_lock(&out_lock);
-    vprintf(format, args);
-    putchar('\n');
-    fflush(stdout);
-    pthread_mutex_unlock(&out_lock);
-    va_end(args);
-}
-
-static void usage_error(const char *line)
-{
-    fprintf(stderr, "queue_driver: cannot parse the command '%s'\n", line);
-    exit(2);
-}
 
 static bool join_within(pthread_t thread, double seconds)
 {

@@ -148,8 +148,7 @@ static void exec_child(const struct run_spec *spec, char **env, int in_fd, int o
 
 bool run_start(const struct run_spec *spec, struct run_handle *handle)
 {
-    *handle = (struct run_handle){.pid = -1, .out_fd = -1, .err_fd = -1, .pidfd = -1,
-                                  .in_fd = -1};
+    *handle = (struct run_handle){.pid = -1, .out_fd = -1, .err_fd = -1, .pidfd = -1, .in_fd = -1};
     handle->timeout_s = spec->timeout_s > 0 ? spec->timeout_s : 10.0;
 
     /* Orphans of the program are re-parented to us, so leftovers can be counted. */
