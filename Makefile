@@ -200,6 +200,12 @@ test: deps-check
 	  echo "Running the support library's tests instead. Grade your labs with: make grade"; \
 	  $(MAKE) --no-print-directory libtests NO_DEPS_CHECK=1 && $(BUILD)/lib/tests; fi
 
+## mutation: mutants of the reference graded by the tests: build/mutation/report.md, .csv (LAB=)
+# It parses C with libclang's Python bindings, which only Debian's /usr/bin/python3 sees.
+.PHONY: mutation
+mutation: deps-check
+	@/usr/bin/python3 scripts/mutation $(foreach l,$(LAB),--lab $(l))
+
 ## handout: build/dist/conclab-handout.tar.gz (no solutions, mutants or hidden tests)
 ## gradescope: build/dist/autograder.zip (LAB= restricts it to some labs)
 .PHONY: handout gradescope
