@@ -231,6 +231,12 @@ test: deps-check
 classroom: deps-check
 	@python3 scripts/make-classroom $(if $(BY),--by $(BY)) $(foreach l,$(LAB),--lab $(l))
 
+## mutation: mutants of the reference graded by the tests: build/mutation/report.md, .csv (LAB=)
+# It parses C with libclang's Python bindings, which only Debian's /usr/bin/python3 sees.
+.PHONY: mutation
+mutation: deps-check
+	@/usr/bin/python3 scripts/mutation $(foreach l,$(LAB),--lab $(l))
+
 ## handout: build/dist/conclab-handout.tar.gz (no solutions, mutants or hidden tests; WALKTHROUGHS=1)
 ## gradescope: build/dist/autograder.zip (LAB= restricts it to some labs)
 .PHONY: handout gradescope
