@@ -16,7 +16,8 @@ LAB_NAME = re.compile(r"^\d\d-[\w.-]+$")
 # and batch grading carry them neither (the reference, the mutants, the kit's own tests).
 SOLUTION_PREFIXES = ("solutions/", "tests/mutants/")
 # The instructor's own tools and guides: not in the handout.
-INSTRUCTOR_ONLY_PREFIXES = ("conclab/instructor/", "conclab/mutation/", "tests/scripts/")
+INSTRUCTOR_ONLY_PREFIXES = ("conclab/instructor/", "conclab/mutation/", "tests/scripts/",
+                            "docs/classroom/")
 INSTRUCTOR_ONLY_FILES = frozenset({
     "scripts/make-handout", "scripts/check-handout", "scripts/make-gradescope",
     "scripts/grade-batch", "scripts/grade-submission", "scripts/mutant", "scripts/mutation",

@@ -13,7 +13,8 @@ is all-or-nothing, and the split decides the partial credit:
 The reporter step then sums the steps. Hidden tests are left out (the template
 repository is the students' own). `make handout` puts the default workflow in the
 handout as .github/workflows/classroom.yml; `make classroom` writes it to
-build/dist/classroom.yml; tests/scripts/classroom_test checks its structure.
+build/dist/classroom.yml; the kit keeps a copy in docs/classroom/classroom.yml, which
+tests/scripts/classroom_test holds to what this command writes.
 """
 import argparse
 import os
