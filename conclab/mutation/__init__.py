@@ -10,7 +10,8 @@ behaviour, a line in tests/mutants/equivalent.
   edits        a byte-precise text edit, and what a mutant's change looks like on a line
   view         one function as the operators see it: statements, tokens, safe edits
   tokens       operators on macros (flags, <stdatomic.h>), which only tokens still name
-  ops_sync     operators on locks, condition variables and atomics
+  ops_sync     operators on locks and condition variables
+  ops_atomic   operators on C11 atomics
   ops_system   operators on processes, descriptors, signals, io_uring and deadlines
   ops_classic  the classic operators: delete, negate, boundary, return value
   operators    the operator list, and the walk that turns a lab's files into mutants

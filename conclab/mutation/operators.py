@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import List
 
 from conclab import kit
-from conclab.mutation import ops_classic, ops_sync, ops_system
+from conclab.mutation import ops_atomic, ops_classic, ops_sync, ops_system
 from conclab.mutation.edits import Edit, apply, one_line_diff
 from conclab.mutation.parse import parse
 from conclab.mutation.view import View
@@ -59,8 +59,8 @@ OPERATORS = [
     Operator("remove-signal", "condition variables", ops_sync.remove_signal),
     Operator("relative-deadline", "condition variables", ops_sync.relative_deadline),
     Operator("wrong-clock", "condition variables", ops_sync.wrong_clock),
-    Operator("split-atomic-rmw", "atomics", ops_sync.split_atomic_rmw),
-    Operator("plain-not-atomic", "atomics", ops_sync.plain_not_atomic),
+    Operator("split-atomic-rmw", "atomics", ops_atomic.split_atomic_rmw),
+    Operator("plain-not-atomic", "atomics", ops_atomic.plain_not_atomic),
     Operator("remove-close", "processes and fds", ops_system.remove_close),
     Operator("drop-cloexec", "processes and fds", ops_system.drop_cloexec),
     Operator("drop-nonblock", "processes and fds", ops_system.drop_nonblock),
