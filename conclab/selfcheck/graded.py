@@ -65,8 +65,11 @@ def check_mutants(t, labs, only=None):
         for m in found:
             if only and only not in (m.name, m.label):
                 continue
+            if m.must_pass:
+                check_must_pass(t, m, rubric)
+                continue
             if not m.must_fail:
-                t.fail(f"{m.label}: its patch names no must-fail test")
+                t.fail(f"{m.label}: its patch names no must-fail test (nor must-pass)")
                 continue
             unknown = [x for x in m.must_fail if x not in rubric]
             if unknown:
@@ -115,3 +118,39 @@ def check_mutants(t, labs, only=None):
             else:
                 t.ok(f"{m.label}: caught by {len(caught)} test(s), hint names "
                      f"{', '.join(m.hint)} ({m.what})")
+
+
+def check_must_pass(t, m, rubric):
+    """A design the handout accepts (must-pass: tests, or all) scores full marks on them."""
+    lab = m.lab
+    if m.must_fail:
+        t.fail(f"{m.label}: a patch has must-pass or must-fail, not both")
+        return
+    wanted = sorted(rubric) if m.must_pass == ["all"] else m.must_pass
+    unknown = [x for x in wanted if x not in rubric]
+    if unknown:
+        t.fail(f"{m.label}: must-pass names tests not in the rubric: {unknown}")
+        return
+    base = os.path.join(KIT, "build", "mutants", lab, m.name)
+    try:
+        impl = mutants.make_impl(m, os.path.join(base, "impl"))
+    except mutants.StaleMutant as e:
+        t.fail(f"{m.label}: STALE: the patch no longer applies", str(e))
+        return
+    report = g.Report()
+    for test in ([None] if m.must_pass == ["all"] else wanted):
+        report.outcomes += g.grade(impl, labs=[lab], test_filter=test,
+                                   out=os.path.join(base, "out"),
+                                   tsan_out=os.path.join(base, "tsan")).outcomes
+    outcomes = {o.entry.test: o for o in report.outcomes if o.entry.test in wanted}
+    lost = [x for x in wanted if x not in outcomes or outcomes[x].status in ("FAIL", "ERROR")]
+    skipped = [x for x in wanted if x in outcomes and outcomes[x].status == "SKIP"]
+    if lost:
+        t.fail(f"{m.label} ({m.what}): a design the handout accepts loses marks in: "
+               f"{', '.join(lost)}", "\n".join(f"{x}: {outcomes[x].message}" for x in lost
+                                                if x in outcomes))
+    elif skipped:
+        t.skip(m.label, "its tests are skipped on this machine: " + outcomes[skipped[0]].message)
+    else:
+        t.ok(f"{m.label}: an accepted design passes all {len(wanted)} test(s) it must "
+             f"({m.what})")

@@ -7,6 +7,10 @@ the lab folder) preceded by its metadata, one `key: value` line each:
   hint:       words the student must read in the failure of at least one of those tests,
               comma-separated (case does not matter): the cause, named by concept
               ("while", "broadcast", "_exit", "lock order", "pipe capacity", ...)
+A patch may instead be a *design the handout accepts* that differs from the reference (a
+fairness check: the tests must not reward the reference's structure), with
+  must-pass:  graded tests that must pass on it, or `all` (every test of the lab)
+and no must-fail line: the self-check requires full marks on those tests.
 A mutant's tree is the reference with the patch applied, laid over labs/ by the one
 overlay; the labs it uses (lab.mk's USES: lab 03 runs lab 02's GIL) are the reference's
 too, so that a mutant is one mistake. A patch that no longer applies cleanly (the reference moved under it) is an
@@ -32,6 +36,7 @@ class Mutant:
     path: str
     what: str = ""
     must_fail: list = field(default_factory=list)
+    must_pass: list = field(default_factory=list)  # ["all"]: every graded test of the lab
     hint: list = field(default_factory=list)
 
     @property
@@ -52,6 +57,8 @@ def read(path):
                 mutant.what = value.strip()
             elif key.strip() == "must-fail":
                 mutant.must_fail += value.split("#", 1)[0].split()
+            elif key.strip() == "must-pass":
+                mutant.must_pass += value.split("#", 1)[0].split()
             elif key.strip() == "hint":
                 mutant.hint += [w.strip() for w in value.split(",") if w.strip()]
     return mutant

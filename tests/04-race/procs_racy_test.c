@@ -11,9 +11,11 @@
 #include "race_support.h"
 
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* Inputs of several sizes, none of them 20: a parent that counts to 20 is wrong. */
 static const uint64_t small[] = {0, 1, 2, 97, 100, 561, 4294967291ULL};
@@ -192,5 +194,164 @@ GRADED(procs, reports_every_prime_with_primes_only)
     uint64_t *values = range_values(1000, 37);
     run_and_check("4", values, 37, true, "collect=5000", NULL);
     run_and_check("3", values, 37, true, "worker=2000", "collect=4000");
+    free(values);
+}
+
+/* ---- When a process of the pool dies ---- */
+
+/* The children of pid (at most max), after waiting up to 5 s for `want` of them. */
+static int wait_for_children(pid_t pid, pid_t *children, int want, int max)
+{
+    int count = 0;
+    for (double end = race_now() + 5; race_now() < end;) {
+        count = proc_children(pid, children, max);
+        if (count >= want)
+            break;
+        struct timespec pause = {0, 2000000};
+        nanosleep(&pause, NULL);
+    }
+    return count < max ? count : max;
+}
+
+/* The kernel function a process waits in (/proc/PID/wchan), or "" if it has ended. */
+static const char *waits_in(pid_t pid)
+{
+    static char where[64];
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/wchan", (int)pid);
+    where[0] = '\0';
+    FILE *in = fopen(path, "r");
+    if (in != NULL) {
+        if (fgets(where, sizeof where, in) == NULL)
+            where[0] = '\0';
+        fclose(in);
+    }
+    return where;
+}
+
+GRADED(procs, ends_when_a_worker_dies)
+{
+    /* The same run twice: whole, and with one worker killed while it checks a number.
+     * A dead worker never sends the rest of its results (nor says it is done): the
+     * parent must see end of file on the result pipe once the other workers have
+     * exited, and fail, not wait forever. It sees end of file only if no process still
+     * holds a write end of the result pipe, the parent included. */
+    uint64_t *values = range_values(300, 12);
+    run_and_check("3", values, 12, false, "worker=100000", "collect=5000");
+
+    const char *args[] = {"3", "--numbers", "-", "--delay", "worker=300000", NULL};
+    char what[256];
+    snprintf(what, sizeof what, "%s  (12 numbers on stdin; one worker killed with SIGKILL)",
+             race_describe("procs_racy", args));
+    char *input = numbers_text(values, 12);
+    struct run_handle handle;
+    race_start(RACE_PLAIN, "procs_racy", args, input, 30, &handle);
+    pid_t workers[8];
+    int count = wait_for_children(handle.pid, workers, 3, 8);
+    if (count < 3) {
+        struct run_result r = race_finish(&handle, true);
+        cr_assert(false, "%s: expected 3 worker processes, found %d within 5 s. Output: %.300s",
+                  what, count, r.out);
+    }
+    cr_assert(kill(workers[0], SIGKILL) == 0, "could not kill worker %d", (int)workers[0]);
+    const double bound = 10;
+    double killed = race_now();
+    while (!race_ended(&handle) && race_now() < killed + bound) {
+        struct timespec pause = {0, 5000000};
+        nanosleep(&pause, NULL);
+    }
+    static struct race_threads threads;
+    bool hung = !race_ended(&handle);
+    if (hung)
+        race_look(handle.pid, &threads);
+    struct run_result r = race_finish(&handle, hung);
+    cr_assert(!hung,
+              "%s: the parent was still running %.0f s after a worker was killed, long after "
+              "the other workers had finished. Its processes, looked at twice 0.3 s apart: %s. "
+              "A dead worker sends no more results, and never says it is done: the parent "
+              "must notice, when read() on the result pipe returns end of file (0). That "
+              "happens only once every write end of the result pipe is closed: does the "
+              "parent close its own copy of the write end (results[1]) after forking? And "
+              "does it stop at end of file, instead of reading again?",
+              what, bound, race_describe_threads(&threads));
+    cr_assert(r.exited && r.exit_code != 0,
+              "%s: expected the parent to fail (exit status 1: a worker died, its results "
+              "are missing), got %s. Does the parent check, at end of file or when it "
+              "reaps the workers, that every worker finished its work?\nstdout ends: "
+              "%.300s",
+              what, run_describe_end(&r), race_last_lines(r.out, 3));
+    run_result_free(&r);
+    free(input);
+    free(values);
+}
+
+GRADED(procs, leaves_no_worker_when_the_parent_dies)
+{
+    /* The parent killed while its workers still have thousands of results to send. A
+     * worker that writes to a pipe with no read end left gets SIGPIPE and ends; one
+     * whose result pipe still has a read end open (its own inherited copy) blocks for
+     * ever once the pipe is full: a process left behind. */
+    uint64_t *values = range_values(1000, 3000);
+    run_and_check("2", values, 3000, false, "collect=100", NULL);
+    free(values);
+
+    const size_t many = 6000;
+    values = range_values(2000000, many);
+    const char *args[] = {"2", "--numbers", "-", "--delay", "collect=20000", NULL};
+    char what[256];
+    snprintf(what, sizeof what, "%s  (%zu numbers on stdin; the parent killed with SIGKILL)",
+             race_describe("procs_racy", args), many);
+    char *input = numbers_text(values, many);
+    struct run_handle handle;
+    race_start(RACE_PLAIN, "procs_racy", args, input, 30, &handle);
+    pid_t workers[8];
+    int count = wait_for_children(handle.pid, workers, 2, 8);
+    /* Once the parent has printed a result, it is pausing, and the workers are busy. */
+    bool printed = false;
+    for (double end = race_now() + 10; count == 2 && !printed && race_now() < end;) {
+        char *out = run_output_so_far(&handle);
+        printed = count_lines(out) >= 2; /* "Checking ..." and one result */
+        free(out);
+        struct timespec pause = {0, 2000000};
+        nanosleep(&pause, NULL);
+    }
+    if (!printed) {
+        struct run_result r = race_finish(&handle, true);
+        cr_assert(false,
+                  "%s: expected 2 workers and a first result within 10 s, found %d "
+                  "workers; output: %.300s",
+                  what, count, r.out);
+    }
+    cr_assert(kill(handle.pid, SIGKILL) == 0, "could not kill the parent");
+    const double bound = 5;
+    int alive = 0;
+    const char *where = "";
+    for (double end = race_now() + bound; race_now() < end;) {
+        alive = 0;
+        for (int i = 0; i < count; i++) {
+            char state = proc_state(workers[i]);
+            if (state != 0 && state != 'Z' && state != 'X') {
+                alive++;
+                where = waits_in(workers[i]);
+            }
+        }
+        if (alive == 0)
+            break;
+        struct timespec pause = {0, 10000000};
+        nanosleep(&pause, NULL);
+    }
+    char seen[64];
+    snprintf(seen, sizeof seen, "%s", where);
+    struct run_result r = race_finish(&handle, true);
+    cr_assert(alive == 0,
+              "%s: %d of the 2 workers were still there %.0f s after the parent was killed "
+              "(one waits in the kernel's %s). With no reader left, a worker's write to the "
+              "result pipe should fail (SIGPIPE) and end it. But a process that still holds "
+              "a read end keeps the pipe open: once it is full, the writers block for ever. "
+              "Does each worker close the read end of the result pipe (results[0]) after "
+              "fork(), keeping only the pipe ends it uses?",
+              what, alive, bound, seen[0] ? seen : "(unknown)");
+    run_result_free(&r);
+    free(input);
     free(values);
 }
