@@ -38,8 +38,8 @@ static long progress_of(const char *out, long *total)
 
 /* Fails the test with what the threads of a run that stopped making progress were
  * doing: the message says what was observed, and what that suggests. */
-static void report_stuck(const char *what, const struct race_threads *t, long done, long total,
-                         const char *tsan_report)
+static void report_stuck(const char *what, const struct race_threads *t, double seconds, long done,
+                         long total, const char *tsan_report)
 {
     int movers = 0;
     for (int i = 0; i < t->count; i++)
@@ -71,7 +71,7 @@ static void report_stuck(const char *what, const struct race_threads *t, long do
               "%s: no progress observed within %.0f s: no transfer completed in that time "
               "(%ld of %ld done), so the run was stopped. Its threads, looked at twice 0.3 s "
               "apart: %s. %s%s%.1500s",
-              what, STALL_S, done < 0 ? 0 : done, total, race_describe_threads(t), verdict,
+              what, seconds, done < 0 ? 0 : done, total, race_describe_threads(t), verdict,
               tsan_report ? "\nThreadSanitizer had reported:\n" : "",
               tsan_report ? tsan_report : "");
 }
@@ -112,7 +112,10 @@ static void run_transfer(enum race_build build, const char *threads, const char 
             done = now_done;
             last_change = now;
         }
-        stuck = now - last_change > STALL_S;
+        /* The stall clock starts at the first progress line, which the reporter prints
+         * as soon as the threads are started, stuck or not: the start of a program (the
+         * TSan build's above all) on a busy machine is not a stall. */
+        stuck = done >= 0 ? now - last_change > STALL_S : now - start > 3 * STALL_S;
         slow = now - start > limit;
         if (stuck || slow)
             break;
@@ -123,7 +126,7 @@ static void run_transfer(enum race_build build, const char *threads, const char 
     struct run_result r = race_finish(&handle, stuck || slow);
     const char *tsan_report = build == RACE_TSAN ? strstr(r.err, "WARNING: ThreadSanitizer") : NULL;
     if (stuck)
-        report_stuck(what, &seen, done, total, tsan_report);
+        report_stuck(what, &seen, done < 0 ? 3 * STALL_S : STALL_S, done, total, tsan_report);
     cr_assert(!slow,
               "%s: still running after %.0f s, and still making progress: %ld of %ld "
               "transfers done, the last one %.1f s before it was stopped. Not a deadlock: "
