@@ -2,11 +2,13 @@
 
 #include <ctype.h>
 #include <errno.h> /* program_invocation_short_name (GNU) */
+#include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 const char *cli_program_name(void)
 {
@@ -144,6 +146,36 @@ noreturn void cli_unknown_option(const char *word)
 noreturn void cli_missing_value(const char *word)
 {
     cli_usage_error("option '%s' needs a value", word);
+}
+
+noreturn void cli_other_option(int opt, const char *usage, char *const argv[])
+{
+    switch (opt) {
+    case 'h':
+        cli_help(usage);
+    case 'V':
+        cli_version();
+    case ':':
+        cli_missing_value(argv[optind - 1]);
+    default:
+        cli_unknown_option(argv[optind - 1]);
+    }
+}
+
+void cli_no_more_arguments(int argc, char *const argv[])
+{
+    if (optind < argc)
+        cli_usage_error("unexpected argument '%s'", argv[optind]);
+}
+
+unsigned cli_count_argument(int argc, char *argv[], const char *name, unsigned max)
+{
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned count = cpus < 1 ? 1 : (unsigned long)cpus > max ? max : (unsigned)cpus;
+    if (optind < argc)
+        count = (unsigned)cli_u64_option(name, argv[optind++], 1, max);
+    cli_no_more_arguments(argc, argv);
+    return count;
 }
 
 noreturn void cli_usage_error(const char *format, ...)

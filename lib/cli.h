@@ -61,6 +61,30 @@ noreturn void cli_usage_error(const char *format, ...) __attribute__((format(pri
 noreturn void cli_unknown_option(const char *word);
 noreturn void cli_missing_value(const char *word);
 
+/* For main()'s getopt_long() loop in its quiet mode (an optstring ":hV..."): the cases
+ * every program answers the same way, so that a switch ends with
+ * `default: cli_other_option(opt, usage, argv);`. 'h' prints `usage` and exits 0
+ * (cli_help), 'V' exits 0 (cli_version), ':' exits 2 (cli_missing_value), and anything
+ * else, an unknown option, exits 2 (cli_unknown_option). */
+noreturn void cli_other_option(int opt, const char *usage, char *const argv[]);
+
+/* For main(), once getopt_long() is done: the optional count argument `name` (e.g.
+ * "WORKERS") at argv[optind], from 1 to `max`; without it, the number of online CPUs
+ * (at most max). Then, as cli_no_more_arguments() does, refuses any argument after it.
+ * Bad usage exits 2. */
+unsigned cli_count_argument(int argc, char *argv[], const char *name, unsigned max);
+
+/* For main(), once getopt_long() is done: if an argument is left (argv[optind] and
+ * on), prints "unexpected argument '...'" and exits 2. */
+void cli_no_more_arguments(int argc, char *const argv[]);
+
+/* The getopt_long() entries of --help and --version and the table's end: the last line
+ * of every program's table of long options (it needs <getopt.h>). */
+/* clang-format off */
+#define CLI_HELP_OPTIONS \
+    {"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'}, {0}
+/* clang-format on */
+
 /* Prints `usage` to stdout and exits 0. */
 noreturn void cli_help(const char *usage);
 

@@ -5,6 +5,7 @@
 #include "primes.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -151,9 +152,22 @@ void numlist_free(struct numlist *list)
     *list = (struct numlist){0};
 }
 
-void numlist_from_options(struct numlist *list, const char *path, const char *first,
-                          const char *last)
+bool numlist_option(struct numlist_source *source, int opt, int argc, char *argv[])
 {
+    if (opt == 'n') {
+        source->path = optarg;
+        return true;
+    }
+    if (opt != 'r')
+        return false;
+    source->first = optarg;
+    source->last = optind < argc ? argv[optind++] : NULL;
+    return true;
+}
+
+void numlist_from_options(struct numlist *list, const struct numlist_source *source)
+{
+    const char *path = source->path, *first = source->first, *last = source->last;
     if (path != NULL && first != NULL)
         cli_usage_error("--numbers and --range cannot be used together");
 

@@ -10,6 +10,7 @@
 #ifndef CONCLAB_NUMLIST_H
 #define CONCLAB_NUMLIST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -40,10 +41,27 @@ int numlist_read(struct numlist *list, FILE *in, const char *name, char *err, si
 /* Releases the values; the list is then empty and may be reused. */
 void numlist_free(struct numlist *list);
 
-/* For main() only: loads the list the shared options ask for. `path` is the value of
- * --numbers, `first` and `last` those of --range (all NULL: the chapter's 20 numbers).
+/* What the shared options name, as given on the command line: the value of
+ * --numbers FILE, or the two of --range FIRST LAST; NULL when absent. */
+struct numlist_source {
+    const char *path;  /* --numbers */
+    const char *first; /* --range */
+    const char *last;
+};
+
+/* The getopt_long() entries of --numbers ('n') and --range ('r'), for a program's table
+ * of long options (it needs <getopt.h>). */
+/* clang-format off */
+#define NUMLIST_OPTIONS \
+    {"numbers", required_argument, NULL, 'n'}, {"range", required_argument, NULL, 'r'}
+/* clang-format on */
+
+/* For main()'s getopt_long() loop: if `opt` is 'n' or 'r', keeps its value in *source
+ * (--range takes the next argument as LAST) and returns true; any other opt: false. */
+bool numlist_option(struct numlist_source *source, int opt, int argc, char *argv[]);
+
+/* For main() only: loads the list `source` names (all NULL: the chapter's 20 numbers).
  * Bad input prints one line naming the problem and exits 2; no memory exits 1. */
-void numlist_from_options(struct numlist *list, const char *path, const char *first,
-                          const char *last);
+void numlist_from_options(struct numlist *list, const struct numlist_source *source);
 
 #endif

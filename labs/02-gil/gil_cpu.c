@@ -98,9 +98,7 @@ int main(int argc, char *argv[])
         {"mode", required_argument, NULL, 'm'},
         {"interval-us", required_argument, NULL, 'i'},
         {"work", required_argument, NULL, 'w'},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},
-        {0},
+        CLI_HELP_OPTIONS,
     };
     uint64_t threads = 2, interval_us = 5000, work = 1000000;
     enum gil_mode mode = GIL_MODE_NEW;
@@ -120,18 +118,11 @@ int main(int argc, char *argv[])
         case 'w':
             work = cli_u64_option("--work", optarg, 1, 1000000000000ULL);
             break;
-        case 'h':
-            cli_help(usage);
-        case 'V':
-            cli_version();
-        case ':':
-            cli_missing_value(argv[optind - 1]);
         default:
-            cli_unknown_option(argv[optind - 1]);
+            cli_other_option(opt, usage, argv);
         }
     }
-    if (optind < argc)
-        cli_usage_error("unexpected argument '%s'", argv[optind]);
+    cli_no_more_arguments(argc, argv);
 
     struct gil gil;
     int error = gil_init(&gil, mode, (int64_t)interval_us * CLOCK_NS_PER_US);

@@ -100,8 +100,7 @@ int main(int argc, char *argv[])
     static const struct option options[] = {
         {"cpu-threads", required_argument, NULL, 'c'}, {"iterations", required_argument, NULL, 'k'},
         {"sleep-us", required_argument, NULL, 's'},    {"mode", required_argument, NULL, 'm'},
-        {"interval-us", required_argument, NULL, 'i'}, {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},           {0},
+        {"interval-us", required_argument, NULL, 'i'}, CLI_HELP_OPTIONS,
     };
     uint64_t cpu_threads = 1, iterations = 200, sleep_us = 1000, interval_us = 5000;
     enum gil_mode mode = GIL_MODE_NEW;
@@ -124,18 +123,11 @@ int main(int argc, char *argv[])
         case 'i':
             interval_us = cli_u64_option("--interval-us", optarg, 1, 10000000);
             break;
-        case 'h':
-            cli_help(usage);
-        case 'V':
-            cli_version();
-        case ':':
-            cli_missing_value(argv[optind - 1]);
         default:
-            cli_unknown_option(argv[optind - 1]);
+            cli_other_option(opt, usage, argv);
         }
     }
-    if (optind < argc)
-        cli_usage_error("unexpected argument '%s'", argv[optind]);
+    cli_no_more_arguments(argc, argv);
 
     struct gil gil;
     int error = gil_init(&gil, mode, (int64_t)interval_us * CLOCK_NS_PER_US);

@@ -17,6 +17,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+static const char sequential_usage[] =
+    "Usage: sequential [--numbers FILE | --range FIRST LAST]\n"
+    "Check numbers for primality one at a time and time each check.\n"
+    "\n"
+    "  --numbers FILE     one number per line (0 to 2^64-1); '-' reads standard input\n"
+    "  --range FIRST LAST every number from FIRST to LAST\n"
+    "  -h, --help         show this help and exit\n"
+    "  -V, --version      show the version and exit\n"
+    "\n"
+    "Without --numbers or --range it checks the chapter's 20 numbers.\n"
+    "Exit status: 0 ok, 1 failure, 2 bad usage or input.\n";
+
 const char pool_procs_usage[] =
     "Usage: procs [N] [--numbers FILE | --range FIRST LAST] [--timeline]\n"
     "             [--largest-first | --balanced]\n"
@@ -101,29 +113,18 @@ void pool_parse_options(int argc, char *argv[], const char *usage, bool allow_gi
                         struct pool_options *opts)
 {
     static const struct option options[] = {
-        {"numbers", required_argument, NULL, 'n'},
-        {"range", required_argument, NULL, 'r'},
+        NUMLIST_OPTIONS,
         {"timeline", no_argument, NULL, 't'},
         {"largest-first", no_argument, NULL, 'L'},
         {"balanced", no_argument, NULL, 'B'},
         {"gil", optional_argument, NULL, 'g'},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},
-        {0},
+        CLI_HELP_OPTIONS,
     };
-    const char *numbers_path = NULL, *range_first = NULL, *range_last = NULL;
+    struct numlist_source source = {0};
     *opts = (struct pool_options){0};
     int opt;
     while ((opt = getopt_long(argc, argv, ":hV", options, NULL)) != -1) {
         switch (opt) {
-        case 'n':
-            numbers_path = optarg;
-            break;
-        case 'r':
-            /* --range takes two values: the second is the next argument. */
-            range_first = optarg;
-            range_last = optind < argc ? argv[optind++] : NULL;
-            break;
         case 't':
             opts->timeline = true;
             break;
@@ -136,31 +137,32 @@ void pool_parse_options(int argc, char *argv[], const char *usage, bool allow_gi
                 cli_usage_error("--gil is an option of threads only");
             opts->gil_mode = optarg != NULL ? optarg : "new";
             break;
-        case 'h':
-            cli_help(usage);
-        case 'V':
-            cli_version();
-        case ':':
-            cli_missing_value(argv[optind - 1]);
         default:
-            cli_unknown_option(argv[optind - 1]);
+            if (!numlist_option(&source, opt, argc, argv))
+                cli_other_option(opt, usage, argv);
         }
     }
 
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    opts->workers = cpus < 1 ? 1 : cpus > POOL_MAX_WORKERS ? POOL_MAX_WORKERS : (unsigned)cpus;
-    if (optind < argc)
-        opts->workers =
-            (unsigned)cli_u64_option("N", argv[optind++], POOL_MIN_WORKERS, POOL_MAX_WORKERS);
-    if (optind < argc)
-        cli_usage_error("unexpected argument '%s'", argv[optind]);
+    opts->workers = cli_count_argument(argc, argv, "N", POOL_MAX_WORKERS);
 
-    numlist_from_options(&opts->numbers, numbers_path, range_first, range_last);
+    numlist_from_options(&opts->numbers, &source);
 
     parent_pid = getpid();
     gil_workers = opts->gil_mode != NULL ? opts->workers : 0;
     if (atexit(pool_at_exit) != 0)
         die("atexit: cannot register the exit handler");
+}
+
+struct numlist_source pool_parse_sequential_options(int argc, char *argv[])
+{
+    static const struct option options[] = {NUMLIST_OPTIONS, CLI_HELP_OPTIONS};
+    struct numlist_source source = {0};
+    int opt;
+    while ((opt = getopt_long(argc, argv, ":hV", options, NULL)) != -1)
+        if (!numlist_option(&source, opt, argc, argv))
+            cli_other_option(opt, sequential_usage, argv);
+    cli_no_more_arguments(argc, argv);
+    return source;
 }
 
 int pool_print_result(FILE *out, const struct pool_result *result, bool timeline, int64_t t0_ns)

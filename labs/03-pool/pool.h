@@ -8,8 +8,8 @@
  * seq 0 is the poison pill that tells a worker to stop, and a result with seq 0 is the
  * sentinel a worker posts just before it exits.
  *
- * This module also parses the shared command line (and holds both programs' --help) and
- * prints the chapter's lines.
+ * This module also parses the shared command line (and holds the three programs' --help)
+ * and prints the chapter's lines.
  * Everything here is for one thread at a time unless said otherwise.
  */
 #ifndef CONCLAB_POOL_H
@@ -76,6 +76,12 @@ extern const char pool_threads_usage[];
  * a forked child: a child must leave with _exit(). */
 void pool_parse_options(int argc, char *argv[], const char *usage, bool allow_gil,
                         struct pool_options *opts);
+
+/* Parses argv for sequential, which takes --numbers or --range only, and returns what
+ * they name, for numlist_from_options() (numlist.h). --help prints sequential's usage
+ * and exits 0, --version exits 0; bad usage prints one line and exits 2. For main()
+ * only. */
+struct numlist_source pool_parse_sequential_options(int argc, char *argv[]);
 
 /* Prints one result line in the chapter's format, then the worker:
  *     "             142702110479723 P  0.018312s  worker 4242"

@@ -1,46 +1,15 @@
 /*
  * queue: a ring buffer under one mutex, with a condition variable for getters.
+ *
+ * Here: putting and getting, the part that must be thread-safe. Given in queue_base.c:
+ * queue_init() and queue_destroy(), which run before and after the threads.
  */
 #include "queue.h"
 
 #include "ring.h"
 
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
-
-#define QUEUE_INITIAL_CAPACITY 64
-
-int queue_init(struct queue *queue, size_t item_size)
-{
-    if (item_size == 0)
-        return -EINVAL;
-    *queue = (struct queue){.item_size = item_size};
-    queue->items = malloc(QUEUE_INITIAL_CAPACITY * item_size);
-    if (queue->items == NULL)
-        return -ENOMEM;
-    queue->capacity = QUEUE_INITIAL_CAPACITY;
-    int err = pthread_mutex_init(&queue->mutex, NULL);
-    if (err != 0) {
-        free(queue->items);
-        return -err;
-    }
-    err = pthread_cond_init(&queue->nonempty, NULL);
-    if (err != 0) {
-        pthread_mutex_destroy(&queue->mutex);
-        free(queue->items);
-        return -err;
-    }
-    return 0;
-}
-
-void queue_destroy(struct queue *queue)
-{
-    pthread_cond_destroy(&queue->nonempty);
-    pthread_mutex_destroy(&queue->mutex);
-    free(queue->items);
-    queue->items = NULL;
-}
 
 int queue_put(struct queue *queue, const void *item)
 {

@@ -9,31 +9,23 @@
  * With --gil, each worker holds lab 02's simulated GIL while it checks a number and
  * calls the eval breaker every few divisions: the chapter's "thread-based nonsolution",
  * where only one thread computes at any moment, however many cores there are.
+ *
+ * Given in threads_base.c: the command line, the queues and the GIL, starting and
+ * joining the threads (threads_base.h).
  */
-#include "cli.h"
 #include "clock.h"
-#include "die.h"
 #include "gil.h"
-#include "order.h"
 #include "pool.h"
 #include "primes.h"
 #include "queue.h"
+#include "threads_base.h"
 
-#include <pthread.h>
-#include <stdlib.h>
+#include <stdint.h>
 #include <unistd.h>
 
 /* How many divisors a GIL worker tries between two calls of the eval breaker: a few
  * microseconds of work, so a drop request is answered well within the interval. */
 #define DIVISORS_PER_BREAK 256
-
-/* What the workers share. The queues synchronise themselves; the GIL too. */
-struct shared {
-    struct queue jobs;    /* struct pool_job: the jobs, then one pill per worker */
-    struct queue results; /* struct pool_result: results and sentinels */
-    struct gil gil;       /* held while computing when use_gil */
-    bool use_gil;         /* read-only once the workers run */
-};
 
 /* TODO(lab 03, part D): write check(s, n), the check a worker makes of each number (for
  * part C, one that returns primes_is_prime(n) will do). With --gil (s->use_gil) it
@@ -41,13 +33,6 @@ struct shared {
  * (gil_eval_breaker()) run every DIVISORS_PER_BREAK divisors:
  * primes_is_prime_with_pauses() calls a function you give it that often. Concept: the
  * GIL lets one thread compute at a time. */
-
-static void put_or_die(struct queue *queue, const void *item)
-{
-    int err = queue_put(queue, item);
-    if (err < 0)
-        die_error("queue_put", err);
-}
 
 static void *worker(void *arg)
 {
@@ -61,66 +46,17 @@ static void *worker(void *arg)
 
 int main(int argc, char *argv[])
 {
-    struct pool_options opts;
-    pool_parse_options(argc, argv, pool_threads_usage, true, &opts);
-    struct shared s = {0};
-    enum gil_mode mode = GIL_MODE_NONE;
-    if (opts.gil_mode != NULL && gil_parse_mode(opts.gil_mode, &mode) < 0)
-        cli_usage_error("--gil=%s: expected new, old or none", opts.gil_mode);
-    s.use_gil = opts.gil_mode != NULL;
-
-    int err = queue_init(&s.jobs, sizeof(struct pool_job));
-    if (err == 0)
-        err = queue_init(&s.results, sizeof(struct pool_result));
-    if (err < 0)
-        die_error("queue_init", err);
-    if (s.use_gil && (err = gil_init(&s.gil, mode, 0)) < 0)
-        die_error("gil_init", err);
-
-    size_t count = opts.numbers.count;
-    struct pool_job *jobs = order_make_jobs(&opts.numbers, opts.order, opts.workers);
-    pthread_t *tids = calloc(opts.workers, sizeof *tids);
-    if (jobs == NULL || tids == NULL)
-        die("out of memory");
-
-    if (s.use_gil)
-        printf("Checking %zu numbers with %u threads holding a %s GIL:\n", count, opts.workers,
-               gil_mode_name(mode));
-    else
-        printf("Checking %zu numbers with %u threads:\n", count, opts.workers);
-    fflush(stdout);
-    int64_t t0 = clock_now_ns();
-
-    for (size_t i = 0; i < count; i++)
-        put_or_die(&s.jobs, &jobs[i]);
+    struct threads_run run;
+    threads_open(&run, argc, argv); /* ... and puts every job into run.shared.jobs */
     /* TODO(lab 03, part C): then one poison pill per worker. Concept: the pills come out
      * of a first-in first-out queue only after every job. */
-    for (unsigned i = 0; i < opts.workers; i++) {
-        err = pthread_create(&tids[i], NULL, worker, &s);
-        if (err != 0)
-            die_error("pthread_create", err);
-    }
+    threads_start(&run, worker);
 
     size_t checked = 0;
-    /* TODO(lab 03, part C): print each result from s.results as it arrives
-     * (pool_print_result()), counting them in `checked`, until every thread has sent its
-     * sentinel. Flush stdout before waiting, so that a pipe shows progress. Concepts:
-     * producer and consumers, counting sentinels, not results. */
-    for (unsigned i = 0; i < opts.workers; i++) {
-        err = pthread_join(tids[i], NULL);
-        if (err != 0)
-            die_error("pthread_join", err);
-    }
-    printf("%zu checks in %.2fs\n", checked, (double)(clock_now_ns() - t0) / 1e9);
-
-    if (s.use_gil)
-        gil_destroy(&s.gil);
-    queue_destroy(&s.results);
-    queue_destroy(&s.jobs);
-    free(tids);
-    free(jobs);
-    numlist_free(&opts.numbers);
-    if (fflush(stdout) != 0)
-        die_errno("stdout");
-    return checked == count ? EXIT_SUCCESS : EXIT_FAILURE;
+    /* TODO(lab 03, part C): print each result from run.shared.results as it arrives
+     * (pool_print_result(), with run.opts.timeline and run.t0_ns), counting them in
+     * `checked`, until every thread has sent its sentinel. Flush stdout before waiting,
+     * so that a pipe shows progress. Concepts: producer and consumers, counting
+     * sentinels, not results. */
+    return threads_finish(&run, checked);
 }

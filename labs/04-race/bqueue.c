@@ -155,9 +155,7 @@ int main(int argc, char *argv[])
         {"items", required_argument, NULL, 'n'},
         {"spurious", required_argument, NULL, 's'},
         {"delay", required_argument, NULL, 'd'},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},
-        {0},
+        CLI_HELP_OPTIONS,
     };
     long producers = 2, consumers = 2, capacity = 4, items = 20000, spurious_us = 0;
     int opt;
@@ -181,18 +179,11 @@ int main(int argc, char *argv[])
         case 'd':
             delay_option(optarg, delay_points);
             break;
-        case 'h':
-            cli_help(usage);
-        case 'V':
-            cli_version();
-        case ':':
-            cli_missing_value(argv[optind - 1]);
         default:
-            cli_unknown_option(argv[optind - 1]);
+            cli_other_option(opt, usage, argv);
         }
     }
-    if (optind < argc)
-        cli_usage_error("unexpected argument '%s'", argv[optind]);
+    cli_no_more_arguments(argc, argv);
 
     static struct shared shared;
     int error = bbuf_init(&shared.buf, (size_t)capacity);

@@ -109,54 +109,27 @@ int main(int argc, char *argv[])
 {
     static const struct option options[] = {
         {"procs", no_argument, NULL, 'p'},
-        {"numbers", required_argument, NULL, 'n'},
-        {"range", required_argument, NULL, 'r'},
+        NUMLIST_OPTIONS,
         {"delay", required_argument, NULL, 'd'},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},
-        {0},
+        CLI_HELP_OPTIONS,
     };
-    const char *numbers_path = NULL, *range_first = NULL, *range_last = NULL;
+    struct numlist_source source = {0};
     bool use_procs = false;
     int opt;
     while ((opt = getopt_long(argc, argv, ":hV", options, NULL)) != -1) {
-        switch (opt) {
-        case 'p':
+        if (opt == 'p')
             use_procs = true;
-            break;
-        case 'n':
-            numbers_path = optarg;
-            break;
-        case 'r':
-            range_first = optarg;
-            range_last = optind < argc ? argv[optind++] : NULL;
-            break;
-        case 'd':
+        else if (opt == 'd')
             delay_option(optarg, delay_points);
-            break;
-        case 'h':
-            cli_help(usage);
-        case 'V':
-            cli_version();
-        case ':':
-            cli_missing_value(argv[optind - 1]);
-        default:
-            cli_unknown_option(argv[optind - 1]);
-        }
+        else if (!numlist_option(&source, opt, argc, argv))
+            cli_other_option(opt, usage, argv);
     }
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    unsigned workers = cpus > 0 ? (unsigned)cpus : 1;
-    if (optind < argc)
-        workers = (unsigned)cli_u64_option("WORKERS", argv[optind++], 1, MAX_WORKERS);
-    if (optind < argc)
-        cli_usage_error("unexpected argument '%s'", argv[optind]);
-    if (numbers_path == NULL && range_first == NULL) {
-        range_first = "1";
-        range_last = "1000000";
-    }
+    unsigned workers = cli_count_argument(argc, argv, "WORKERS", MAX_WORKERS);
+    if (source.path == NULL && source.first == NULL)
+        source = (struct numlist_source){.first = "1", .last = "1000000"};
 
     struct numlist numbers;
-    numlist_from_options(&numbers, numbers_path, range_first, range_last);
+    numlist_from_options(&numbers, &source);
     struct tally *tally = tally_create();
     struct slice slices[MAX_WORKERS];
     for (unsigned i = 0; i < workers; i++)

@@ -140,8 +140,7 @@ int main(int argc, char *argv[])
     static const struct option options[] = {
         {"threads", required_argument, NULL, 't'},   {"accounts", required_argument, NULL, 'a'},
         {"transfers", required_argument, NULL, 'n'}, {"progress", required_argument, NULL, 'p'},
-        {"delay", required_argument, NULL, 'd'},     {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},         {0},
+        {"delay", required_argument, NULL, 'd'},     CLI_HELP_OPTIONS,
     };
     long threads = 2, accounts = 2, transfers = 100000, progress_ms = 0;
     int opt;
@@ -162,18 +161,11 @@ int main(int argc, char *argv[])
         case 'd':
             delay_option(optarg, delay_points);
             break;
-        case 'h':
-            cli_help(usage);
-        case 'V':
-            cli_version();
-        case ':':
-            cli_missing_value(argv[optind - 1]);
         default:
-            cli_unknown_option(argv[optind - 1]);
+            cli_other_option(opt, usage, argv);
         }
     }
-    if (optind < argc)
-        cli_usage_error("unexpected argument '%s'", argv[optind]);
+    cli_no_more_arguments(argc, argv);
 
     static struct shared shared;
     shared.account_count = (unsigned)accounts;

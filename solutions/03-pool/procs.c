@@ -9,45 +9,24 @@
  *
  * Made robust: a worker that dies is reaped, the number it was on is reported, and a
  * replacement takes its slot; SIGINT stops and reaps every worker. One poll(2) loop
- * waits for all of it. Given: channels.h (pipes, signalfd, mailboxes), records.h (whole
+ * waits for all of it. Given: procs_base.h (the parent's state, the command line, the
+ * first and last steps), channels.h (pipes, signalfd, mailboxes), records.h (whole
  * records through a pipe), report.h (what is printed).
  */
-#include "channels.h"
 #include "die.h"
-#include "order.h"
 #include "pool.h"
-#include "records.h"
+#include "procs_base.h"
 #include "report.h"
 #include "sigfd.h"
 #include "worker.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-/* One worker slot. It keeps its index when its worker dies and a replacement takes over. */
-struct slot {
-    pid_t pid;     /* the worker now in this slot */
-    bool finished; /* its sentinel arrived: it took a poison pill */
-    bool reaped;   /* waitpid() collected it */
-};
-
-/* The parent's whole state. Single-threaded: only main() and its helpers touch it. */
-struct parent {
-    struct pool_options opts;
-    struct channels ch;                /* the pipes, the signalfd, the mailboxes */
-    struct pool_job *jobs;             /* every job, in the order they are handed out */
-    size_t job_count, next_job;        /* jobs[next_job..] are not in the job pipe yet */
-    unsigned pills_wanted, pills_sent; /* one per worker and per replacement; sent so far */
-    struct slot *slots;                /* one per worker */
-    unsigned slot_count, sentinels;    /* sentinels: how many workers took their pill */
-    struct report report;              /* what was printed, per job */
-};
 
 /* Forks the worker of slot i. The child runs worker_run() and never returns here. */
 static void start_worker(struct parent *p, unsigned i)
@@ -69,33 +48,20 @@ static void start_worker(struct parent *p, unsigned i)
     p->slots[i] = (struct slot){.pid = pid};
 }
 
-/* Writes as many of jobs[0..count) as the job pipe has room for now; returns how many. */
-static size_t write_jobs(struct parent *p, const struct pool_job *jobs, size_t count)
-{
-    ssize_t written = records_write(p->ch.jobs_out, jobs, count, sizeof *jobs);
-    if (written < 0)
-        die_error("write jobs", (int)written);
-    return (size_t)written;
-}
-
 /* Puts jobs, then poison pills, into the job pipe, as many as it has room for now. */
 static void feed_jobs(struct parent *p)
 {
-    p->next_job += write_jobs(p, &p->jobs[p->next_job], p->job_count - p->next_job);
+    p->next_job += procs_write_jobs(p, &p->jobs[p->next_job], p->job_count - p->next_job);
     /* The pipe is first in, first out: a pill comes out only after every job. */
     const struct pool_job pill = {.seq = POOL_POISON_PILL};
     while (p->next_job == p->job_count && p->pills_sent < p->pills_wanted &&
-           write_jobs(p, &pill, 1) == 1)
+           procs_write_jobs(p, &pill, 1) == 1)
         p->pills_sent++;
 }
 
-/* One record from the result pipe: a result to print, or a worker's sentinel. */
-static void handle_result(struct parent *p, const struct pool_result *r)
+/* A worker's sentinel: it took its poison pill and is about to exit. */
+static void handle_sentinel(struct parent *p, const struct pool_result *r)
 {
-    if (r->seq != POOL_SENTINEL) {
-        report_result(&p->report, r);
-        return;
-    }
     for (unsigned i = 0; i < p->slot_count; i++) {
         if (p->slots[i].pid == r->worker && !p->slots[i].finished) {
             p->slots[i].finished = true;
@@ -106,16 +72,11 @@ static void handle_result(struct parent *p, const struct pool_result *r)
     warn("sentinel from unknown worker %d", (int)r->worker);
 }
 
-/* Reads and handles every whole result now in the result pipe. */
+/* Reads every whole record now in the result pipe: prints the results, and hands each
+ * sentinel to handle_sentinel(). */
 static void collect_results(struct parent *p)
 {
-    struct pool_result batch[PIPE_BUF / sizeof(struct pool_result)];
-    ssize_t got;
-    while ((got = records_read(&p->ch.results, batch, sizeof batch / sizeof batch[0])) > 0)
-        for (ssize_t k = 0; k < got; k++)
-            handle_result(p, &batch[k]);
-    if (got < 0)
-        die_error("read results", (int)got);
+    procs_collect_results(p, handle_sentinel);
 }
 
 /* Worker i died without its sentinel: report it and start a replacement in its slot. */
@@ -193,21 +154,9 @@ static bool run_pool(struct parent *p)
 
 int main(int argc, char *argv[])
 {
-    struct parent p = {0};
-    pool_parse_options(argc, argv, pool_procs_usage, false, &p.opts);
-    p.slot_count = p.opts.workers;
+    struct parent p;
+    procs_open(&p, argc, argv);
     p.pills_wanted = p.slot_count; /* one poison pill per worker */
-    p.job_count = p.opts.numbers.count;
-    int err = channels_open(&p.ch, p.slot_count);
-    if (err < 0)
-        die_error("channels_open", err);
-    p.jobs = order_make_jobs(&p.opts.numbers, p.opts.order, p.slot_count);
-    p.slots = calloc(p.slot_count, sizeof *p.slots);
-    if (p.jobs == NULL || p.slots == NULL ||
-        report_init(&p.report, stdout, &p.opts.numbers, p.opts.timeline) < 0)
-        die("out of memory");
-
-    report_start(&p.report, p.slot_count);
     /* Fill the job pipe first: each worker then finds a job waiting the moment it starts. */
     feed_jobs(&p);
     for (unsigned i = 0; i < p.slot_count; i++)
@@ -221,14 +170,5 @@ int main(int argc, char *argv[])
     }
     reap_all(&p);
     collect_results(&p); /* what the last workers posted before they ended */
-
-    int status = report_finish(&p.report, !completed);
-    if (status < 0)
-        die_errno("stdout");
-    channels_close(&p.ch);
-    report_free(&p.report);
-    free(p.slots);
-    free(p.jobs);
-    numlist_free(&p.opts.numbers);
-    return status;
+    return procs_close(&p, completed);
 }
