@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "die.h"
 #include "primes.h"
+#include "trace.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -19,7 +20,7 @@
 
 const char pool_procs_usage[] =
     "Usage: procs [N] [--numbers FILE | --range FIRST LAST] [--timeline]\n"
-    "             [--largest-first | --balanced]\n"
+    "             [--largest-first | --balanced] [--trace FILE]\n"
     "Check numbers for primality with N worker processes (default: one per online CPU).\n"
     "\n"
     "  N                  how many workers, 1 to 1024\n"
@@ -28,6 +29,8 @@ const char pool_procs_usage[] =
     "  --timeline         also print when each check started and ended (seconds)\n"
     "  --largest-first    hand out the costliest checks first (estimated)\n"
     "  --balanced         hand out in an order planned so that the workers finish together\n"
+    "  --trace FILE       write a timeline of the run to FILE (Chrome Trace Event Format:\n"
+    "                     open it in https://ui.perfetto.dev, or draw it: scripts/plot-trace)\n"
     "  -h, --help         show this help and exit\n"
     "  -V, --version      show the version and exit\n"
     "\n"
@@ -38,7 +41,7 @@ const char pool_procs_usage[] =
 
 const char pool_threads_usage[] =
     "Usage: threads [N] [--gil[=MODE]] [--numbers FILE | --range FIRST LAST] [--timeline]\n"
-    "               [--largest-first | --balanced]\n"
+    "               [--largest-first | --balanced] [--trace FILE]\n"
     "Check numbers for primality with N threads (default: one per online CPU).\n"
     "\n"
     "  N                  how many worker threads, 1 to 1024\n"
@@ -49,6 +52,8 @@ const char pool_threads_usage[] =
     "  --timeline         also print when each check started and ended (seconds)\n"
     "  --largest-first    hand out the costliest checks first (estimated)\n"
     "  --balanced         hand out in an order planned so that the workers finish together\n"
+    "  --trace FILE       write a timeline of the run to FILE (Chrome Trace Event Format:\n"
+    "                     open it in https://ui.perfetto.dev, or draw it: scripts/plot-trace)\n"
     "  -h, --help         show this help and exit\n"
     "  -V, --version      show the version and exit\n"
     "\n"
@@ -101,17 +106,13 @@ void pool_parse_options(int argc, char *argv[], const char *usage, bool allow_gi
                         struct pool_options *opts)
 {
     static const struct option options[] = {
-        {"numbers", required_argument, NULL, 'n'},
-        {"range", required_argument, NULL, 'r'},
-        {"timeline", no_argument, NULL, 't'},
-        {"largest-first", no_argument, NULL, 'L'},
-        {"balanced", no_argument, NULL, 'B'},
-        {"gil", optional_argument, NULL, 'g'},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},
-        {0},
+        {"numbers", required_argument, NULL, 'n'}, {"range", required_argument, NULL, 'r'},
+        {"timeline", no_argument, NULL, 't'},      {"largest-first", no_argument, NULL, 'L'},
+        {"balanced", no_argument, NULL, 'B'},      {"gil", optional_argument, NULL, 'g'},
+        {"trace", required_argument, NULL, 'T'},   {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},       {0},
     };
-    const char *numbers_path = NULL, *range_first = NULL, *range_last = NULL;
+    const char *numbers_path = NULL, *range_first = NULL, *range_last = NULL, *trace_path = NULL;
     *opts = (struct pool_options){0};
     int opt;
     while ((opt = getopt_long(argc, argv, ":hV", options, NULL)) != -1) {
@@ -136,6 +137,9 @@ void pool_parse_options(int argc, char *argv[], const char *usage, bool allow_gi
                 cli_usage_error("--gil is an option of threads only");
             opts->gil_mode = optarg != NULL ? optarg : "new";
             break;
+        case 'T':
+            trace_path = optarg;
+            break;
         case 'h':
             cli_help(usage);
         case 'V':
@@ -156,6 +160,12 @@ void pool_parse_options(int argc, char *argv[], const char *usage, bool allow_gi
         cli_usage_error("unexpected argument '%s'", argv[optind]);
 
     numlist_from_options(&opts->numbers, numbers_path, range_first, range_last);
+
+    /* Before any worker exists: the workers record into buffers mapped here. */
+    int err =
+        trace_path != NULL ? trace_start(trace_path, argc, argv, program_invocation_short_name) : 0;
+    if (err < 0)
+        cli_usage_error("--trace: cannot write '%s': %s", trace_path, strerror(-err));
 
     parent_pid = getpid();
     gil_workers = opts->gil_mode != NULL ? opts->workers : 0;
@@ -194,6 +204,7 @@ void pool_crash_hook(uint64_t n)
     }
     if (!armed || n != crash_on)
         return;
+    trace_instant("pool", "crash", "n", (int64_t)n);
     /* Die the way a bad pointer would make it die, without leaving a core file. */
     struct rlimit no_core = {0, 0};
     setrlimit(RLIMIT_CORE, &no_core);
