@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "die.h"
 #include "primes.h"
+#include "trace.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -19,7 +20,7 @@
 
 const char pool_procs_usage[] =
     "Usage: procs [N] [--numbers FILE | --range FIRST LAST] [--timeline]\n"
-    "             [--largest-first | --balanced]\n"
+    "             [--largest-first | --balanced] [--trace FILE]\n"
     "Check numbers for primality with N worker processes (default: one per online CPU).\n"
     "\n"
     "  N                  how many workers, 1 to 1024\n"
@@ -28,6 +29,7 @@ const char pool_procs_usage[] =
     "  --timeline         also print when each check started and ended (seconds)\n"
     "  --largest-first    hand out the costliest checks first (estimated)\n"
     "  --balanced         hand out in an order planned so that the workers finish together\n"
+    "  --trace FILE       write a timeline of the workers to FILE (Trace Event JSON)\n"
     "  -h, --help         show this help and exit\n"
     "  -V, --version      show the version and exit\n"
     "\n"
@@ -38,7 +40,7 @@ const char pool_procs_usage[] =
 
 const char pool_threads_usage[] =
     "Usage: threads [N] [--gil[=MODE]] [--numbers FILE | --range FIRST LAST] [--timeline]\n"
-    "               [--largest-first | --balanced]\n"
+    "               [--largest-first | --balanced] [--trace FILE]\n"
     "Check numbers for primality with N threads (default: one per online CPU).\n"
     "\n"
     "  N                  how many worker threads, 1 to 1024\n"
@@ -49,6 +51,7 @@ const char pool_threads_usage[] =
     "  --timeline         also print when each check started and ended (seconds)\n"
     "  --largest-first    hand out the costliest checks first (estimated)\n"
     "  --balanced         hand out in an order planned so that the workers finish together\n"
+    "  --trace FILE       write a timeline of the workers to FILE (Trace Event JSON)\n"
     "  -h, --help         show this help and exit\n"
     "  -V, --version      show the version and exit\n"
     "\n"
@@ -101,17 +104,14 @@ void pool_parse_options(int argc, char *argv[], const char *usage, bool allow_gi
                         struct pool_options *opts)
 {
     static const struct option options[] = {
-        {"numbers", required_argument, NULL, 'n'},
-        {"range", required_argument, NULL, 'r'},
-        {"timeline", no_argument, NULL, 't'},
-        {"largest-first", no_argument, NULL, 'L'},
-        {"balanced", no_argument, NULL, 'B'},
-        {"gil", optional_argument, NULL, 'g'},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},
-        {0},
+        {"numbers", required_argument, NULL, 'n'}, {"range", required_argument, NULL, 'r'},
+        {"timeline", no_argument, NULL, 't'},      {"largest-first", no_argument, NULL, 'L'},
+        {"balanced", no_argument, NULL, 'B'},      {"gil", optional_argument, NULL, 'g'},
+        {"trace", required_argument, NULL, 'T'},   {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},       {0},
     };
     const char *numbers_path = NULL, *range_first = NULL, *range_last = NULL;
+    const char *trace_path = NULL;
     *opts = (struct pool_options){0};
     int opt;
     while ((opt = getopt_long(argc, argv, ":hV", options, NULL)) != -1) {
@@ -136,6 +136,9 @@ void pool_parse_options(int argc, char *argv[], const char *usage, bool allow_gi
                 cli_usage_error("--gil is an option of threads only");
             opts->gil_mode = optarg != NULL ? optarg : "new";
             break;
+        case 'T':
+            trace_path = optarg;
+            break;
         case 'h':
             cli_help(usage);
         case 'V':
@@ -156,6 +159,9 @@ void pool_parse_options(int argc, char *argv[], const char *usage, bool allow_gi
         cli_usage_error("unexpected argument '%s'", argv[optind]);
 
     numlist_from_options(&opts->numbers, numbers_path, range_first, range_last);
+    int error = trace_path != NULL ? trace_start(trace_path, argc, argv, cli_program_name()) : 0;
+    if (error != 0)
+        die_error(trace_path, error);
 
     parent_pid = getpid();
     gil_workers = opts->gil_mode != NULL ? opts->workers : 0;

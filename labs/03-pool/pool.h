@@ -70,10 +70,11 @@ extern const char pool_threads_usage[];
 
 /* Parses argv for a pool program (`allow_gil`: whether --gil is accepted) into *opts.
  * --help prints `usage` and exits 0, --version exits 0; bad usage or input prints one
- * line and exits 2. For main() only. It also registers an exit handler (atexit) that,
- * with --gil, prints on stderr how many threads ever computed at once (the watch of
- * primes_is_prime_with_pauses(), primes.h), and that complains on stderr if it runs in
- * a forked child: a child must leave with _exit(). */
+ * line and exits 2. --trace FILE starts tracing (trace_start(), lib/trace.h) before it
+ * returns, so call it before any thread or child exists. For main() only. It also registers an exit
+ * handler (atexit) that, with --gil, prints on stderr how many threads ever computed at once (the
+ * watch of primes_is_prime_with_pauses(), primes.h), and that complains on stderr if it runs in a
+ * forked child: a child must leave with _exit(). */
 void pool_parse_options(int argc, char *argv[], const char *usage, bool allow_gil,
                         struct pool_options *opts);
 
