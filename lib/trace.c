@@ -130,9 +130,10 @@ void trace_record_span(const char *cat, const char *name, int64_t start, int64_t
     record(&event);
 }
 
-void trace_record_instant(const char *cat, const char *name, const char *key, int64_t value)
+void trace_record_instant(const char *cat, const char *name, int64_t at, const char *key,
+                          int64_t value)
 {
-    struct trace_event event = {trace_clock_ns() - start_ns, -1, cat, name, key, value, NULL, 0};
+    struct trace_event event = {at - start_ns, -1, cat, name, key, value, NULL, 0};
     record(&event);
 }
 

@@ -23,8 +23,8 @@
  *
  * Bounds: at most TRACE_MAX_BUFFERS threads and processes record (each thread that ever
  * records, for the whole run), each at most TRACE_BUFFER_EVENTS events: the mapping is
- * TRACE_MAX_BUFFERS * TRACE_BUFFER_EVENTS * 64 bytes (32 MiB) of address space, of which
- * only the pages written are used. When a thread's buffer is full its further events are
+ * TRACE_MAX_BUFFERS * TRACE_BUFFER_EVENTS * 64 bytes (128 MiB, 2 MiB a thread) of address space, of
+ * which only the pages written are used. When a thread's buffer is full its further events are
  * dropped and counted; a thread that finds no free buffer drops all its events, counted
  * too. The counts are written in the file (otherData "dropped_events", and per thread in
  * the thread_name metadata's args), and trace_start's caller sees them in stderr only
@@ -51,7 +51,7 @@
 #include <stdint.h>
 
 #define TRACE_MAX_BUFFERS   64
-#define TRACE_BUFFER_EVENTS 8192
+#define TRACE_BUFFER_EVENTS 32768
 #define TRACE_NAME_MAX      48 /* bytes of a thread or process name, with its '\0' */
 
 /* True once trace_start() has succeeded; never changes after that. Read it, never write it. */
@@ -77,7 +77,8 @@ int64_t trace_clock_ns(void);
 /* The out-of-line halves of the marks below; call the marks, not these. */
 void trace_record_span(const char *cat, const char *name, int64_t start_ns, int64_t end_ns,
                        const char *key0, int64_t value0, const char *key1, int64_t value1);
-void trace_record_instant(const char *cat, const char *name, const char *key0, int64_t value0);
+void trace_record_instant(const char *cat, const char *name, int64_t at_ns, const char *key0,
+                          int64_t value0);
 void trace_record_thread_name(const char *name);
 void trace_record_process_name(const char *name);
 
@@ -108,7 +109,15 @@ static inline void trace_span_at(const char *cat, const char *name, int64_t star
 static inline void trace_instant(const char *cat, const char *name, const char *key, int64_t value)
 {
     if (trace_enabled)
-        trace_record_instant(cat, name, key, value);
+        trace_record_instant(cat, name, trace_clock_ns(), key, value);
+}
+
+/* The same at time `at_ns` (a trace_now() value). */
+static inline void trace_instant_at(const char *cat, const char *name, int64_t at_ns,
+                                    const char *key, int64_t value)
+{
+    if (trace_enabled)
+        trace_record_instant(cat, name, at_ns, key, value);
 }
 
 /* Names the calling thread's track ("cpu 1", "worker 3"); the name is copied, and cut

@@ -106,11 +106,16 @@ void pool_parse_options(int argc, char *argv[], const char *usage, bool allow_gi
                         struct pool_options *opts)
 {
     static const struct option options[] = {
-        {"numbers", required_argument, NULL, 'n'}, {"range", required_argument, NULL, 'r'},
-        {"timeline", no_argument, NULL, 't'},      {"largest-first", no_argument, NULL, 'L'},
-        {"balanced", no_argument, NULL, 'B'},      {"gil", optional_argument, NULL, 'g'},
-        {"trace", required_argument, NULL, 'T'},   {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},       {0},
+        {"numbers", required_argument, NULL, 'n'},
+        {"range", required_argument, NULL, 'r'},
+        {"timeline", no_argument, NULL, 't'},
+        {"largest-first", no_argument, NULL, 'L'},
+        {"balanced", no_argument, NULL, 'B'},
+        {"gil", optional_argument, NULL, 'g'},
+        {"trace", required_argument, NULL, 'T'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {0},
     };
     const char *numbers_path = NULL, *range_first = NULL, *range_last = NULL, *trace_path = NULL;
     *opts = (struct pool_options){0};
@@ -160,7 +165,6 @@ void pool_parse_options(int argc, char *argv[], const char *usage, bool allow_gi
         cli_usage_error("unexpected argument '%s'", argv[optind]);
 
     numlist_from_options(&opts->numbers, numbers_path, range_first, range_last);
-
     /* Before any worker exists: the workers record into buffers mapped here. */
     int err =
         trace_path != NULL ? trace_start(trace_path, argc, argv, program_invocation_short_name) : 0;
