@@ -106,16 +106,11 @@ void pool_parse_options(int argc, char *argv[], const char *usage, bool allow_gi
                         struct pool_options *opts)
 {
     static const struct option options[] = {
-        {"numbers", required_argument, NULL, 'n'},
-        {"range", required_argument, NULL, 'r'},
-        {"timeline", no_argument, NULL, 't'},
-        {"largest-first", no_argument, NULL, 'L'},
-        {"balanced", no_argument, NULL, 'B'},
-        {"gil", optional_argument, NULL, 'g'},
-        {"trace", required_argument, NULL, 'T'},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},
-        {0},
+        {"numbers", required_argument, NULL, 'n'}, {"range", required_argument, NULL, 'r'},
+        {"timeline", no_argument, NULL, 't'},      {"largest-first", no_argument, NULL, 'L'},
+        {"balanced", no_argument, NULL, 'B'},      {"gil", optional_argument, NULL, 'g'},
+        {"trace", required_argument, NULL, 'T'},   {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},       {0},
     };
     const char *numbers_path = NULL, *range_first = NULL, *range_last = NULL, *trace_path = NULL;
     *opts = (struct pool_options){0};
