@@ -85,7 +85,7 @@ int report_poll(struct report *report, struct pollfd *fds, nfds_t count)
     for (;;) {
         int ready = poll(fds, count, timeout_ms);
         if (ready > 0 || (ready < 0 && errno != EINTR)) {
-            trace_span_at("pool", "poll", start, trace_now(), "ready", ready, NULL, 0);
+            trace_span_at("pool", "waits (poll)", start, trace_now(), "ready", ready, NULL, 0);
             return ready;
         }
         if (ready == 0) {
