@@ -131,8 +131,8 @@ def subtitle(other, path):
     else:
         parts.append(os.path.basename(path))
     line = parts[0]
-    if len(line) > 110:
-        line = line[:107] + "..."
+    if len(line) > 150:
+        line = line[:147] + "..."
     machine = other.get("machine", "machine unknown")
     dropped = other.get("dropped_events") or 0
     if dropped:
