@@ -54,8 +54,14 @@
 #define TRACE_BUFFER_EVENTS 32768
 #define TRACE_NAME_MAX      48 /* bytes of a thread or process name, with its '\0' */
 
-/* True once trace_start() has succeeded; never changes after that. Read it, never write it. */
+/* True once trace_start() has succeeded; never changes after that. Read it, never write it.
+ * Built with -DCONCLAB_TRACE_COMPILED_OUT, it is the constant false and the compiler
+ * removes every mark (how docs/kit-internals.md measures what an unused mark costs). */
+#ifdef CONCLAB_TRACE_COMPILED_OUT
+#define trace_enabled false
+#else
 extern bool trace_enabled;
+#endif
 
 /* Starts tracing into `path` (written at exit; an existing file is replaced): maps the
  * buffers, remembers argv as the command line and `process_name` as the name of this
