@@ -234,7 +234,7 @@ static void put_machine(FILE *out)
                 break;
             }
         }
-        fclose(cpuinfo);
+        (void)fclose(cpuinfo); /* read-only: nothing is lost if it fails */
     }
     char machine[512];
     struct utsname u;
@@ -367,7 +367,7 @@ int trace_start(const char *path, int argc, char *const argv[], const char *proc
         error = ENOMEM;
     if (error != 0) {
         /* A registered handler stays, harmless: it does nothing while tracing is off. */
-        munmap(map, sizeof *shared);
+        (void)munmap(map, sizeof *shared); /* a valid mapping: cannot fail */
         ret = -error;
         goto fail;
     }

@@ -40,8 +40,9 @@
  * reads the clock and stores 64 bytes.
  *
  * Thread-safety: trace_start() must be called before any other thread exists; every
- * other function may be called from any thread or forked process at any time, and is
- * async-signal-safe except trace_start() and trace_finish().
+ * other function may be called from any thread or forked process at any time. The marks
+ * take no lock, but a thread's first mark formats its default name (snprintf): they are
+ * not for signal handlers.
  */
 #ifndef CONCLAB_TRACE_H
 #define CONCLAB_TRACE_H
