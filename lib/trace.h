@@ -14,6 +14,8 @@
  * and "tid" the kernel's ids. The file opens as it is in https://ui.perfetto.dev and in
  * chrome://tracing, and scripts/plot-trace draws it. "otherData" holds the command line,
  * the machine, the number of events and the number dropped.
+ * A starting process killed by a signal, or that leaves with _exit(), writes nothing
+ * (call trace_finish() first if it must); a child's exit never writes.
  *
  * Recording: each thread claims one buffer of TRACE_BUFFER_EVENTS events the first time
  * it records (one atomic add), then appends to it with no lock: the buffer is its own.
