@@ -14,6 +14,8 @@
  * and "tid" the kernel's ids. The file opens as it is in https://ui.perfetto.dev and in
  * chrome://tracing, and scripts/plot-trace draws it. "otherData" holds the command line,
  * the machine, the number of events and the number dropped.
+ * A starting process killed by a signal, or that leaves with _exit(), writes nothing
+ * (call trace_finish() first if it must); a child's exit never writes.
  *
  * Recording: each thread claims one buffer of TRACE_BUFFER_EVENTS events the first time
  * it records (one atomic add), then appends to it with no lock: the buffer is its own.
@@ -40,8 +42,9 @@
  * reads the clock and stores 64 bytes.
  *
  * Thread-safety: trace_start() must be called before any other thread exists; every
- * other function may be called from any thread or forked process at any time, and is
- * async-signal-safe except trace_start() and trace_finish().
+ * other function may be called from any thread or forked process at any time. The marks
+ * take no lock, but a thread's first mark formats its default name (snprintf): they are
+ * not for signal handlers.
  */
 #ifndef CONCLAB_TRACE_H
 #define CONCLAB_TRACE_H
@@ -54,8 +57,14 @@
 #define TRACE_BUFFER_EVENTS 32768
 #define TRACE_NAME_MAX      48 /* bytes of a thread or process name, with its '\0' */
 
-/* True once trace_start() has succeeded; never changes after that. Read it, never write it. */
+/* True once trace_start() has succeeded; never changes after that. Read it, never write it.
+ * Built with -DCONCLAB_TRACE_COMPILED_OUT, it is the constant false and the compiler
+ * removes every mark (how docs/kit-internals.md measures what an unused mark costs). */
+#ifdef CONCLAB_TRACE_COMPILED_OUT
+#define trace_enabled false
+#else
 extern bool trace_enabled;
+#endif
 
 /* Starts tracing into `path` (written at exit; an existing file is replaced): maps the
  * buffers, remembers argv as the command line and `process_name` as the name of this

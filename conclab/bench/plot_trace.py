@@ -131,8 +131,8 @@ def subtitle(other, path):
     else:
         parts.append(os.path.basename(path))
     line = parts[0]
-    if len(line) > 110:
-        line = line[:107] + "..."
+    if len(line) > 150:
+        line = line[:147] + "..."
     machine = other.get("machine", "machine unknown")
     dropped = other.get("dropped_events") or 0
     if dropped:
@@ -237,12 +237,11 @@ def main(argv):
     args = parser.parse_args(argv)
     if args.from_ms is not None and args.to_ms is not None and args.to_ms <= args.from_ms:
         usage_error("--to must be after --from")
+    events, other = read_trace(args.trace)
     if not shutil.which("gnuplot"):
         print(f"{PROG}: gnuplot is not installed (apt-get install gnuplot-nox, or "
               "brew install gnuplot)", file=sys.stderr)
         return 1
-
-    events, other = read_trace(args.trace)
     tracks, processes = collect(events)
     if not tracks:
         print(f"{PROG}: {args.trace} has no spans or instants to draw", file=sys.stderr)
