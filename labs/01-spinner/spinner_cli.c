@@ -1,6 +1,7 @@
 #include "spinner_cli.h"
 
 #include "cli.h"
+#include "die.h"
 #include "primes.h"
 #include "trace.h"
 
@@ -105,7 +106,7 @@ void spinner_cli_parse(int argc, char *argv[], const char *usage, int flags,
         cli_usage_error("--blocking applies to --slow=sleep only");
     int err = trace_path != NULL ? trace_start(trace_path, argc, argv, cli_program_name()) : 0;
     if (err < 0)
-        cli_usage_error("--trace: cannot write '%s': %s", trace_path, strerror(-err));
+        die_error(trace_path, err); /* exit 1: a failure, not bad usage */
 }
 
 void spinner_report_prime(const struct spinner_prime_check *check)

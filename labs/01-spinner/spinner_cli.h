@@ -9,7 +9,7 @@
  *   --nap              the prime check yields to the loop every --nap-every divisors
  *   --nap-every N      (default 100000)
  *   --trace FILE       a timeline of the run in FILE (lib/trace.h): spinner_cli_parse()
- *                      starts the trace, written at exit
+ *                      starts the trace, written at exit (exit 1 if FILE cannot be)
  *
  * For main() only: bad input prints one line and exits 2; --help and --version exit 0.
  */

@@ -164,7 +164,7 @@ void pool_parse_options(int argc, char *argv[], const char *usage, bool allow_gi
     int err =
         trace_path != NULL ? trace_start(trace_path, argc, argv, program_invocation_short_name) : 0;
     if (err < 0)
-        cli_usage_error("--trace: cannot write '%s': %s", trace_path, strerror(-err));
+        die_error(trace_path, err); /* exit 1: a failure, not bad usage */
 
     parent_pid = getpid();
     gil_workers = opts->gil_mode != NULL ? opts->workers : 0;

@@ -74,8 +74,9 @@ extern const char pool_threads_usage[];
  * with --gil, prints on stderr how many threads ever computed at once (the watch of
  * primes_is_prime_with_pauses(), primes.h), and that complains on stderr if it runs in
  * a forked child: a child must leave with _exit(). With --trace FILE it starts the
- * trace (lib/trace.h) before it returns, so call it before any thread or worker starts:
- * the given modules then mark what the pool does, and FILE is written at exit. */
+ * trace (lib/trace.h) before it returns (or exits 1 if FILE cannot be written), so call
+ * it before any thread or worker starts: the given modules then mark what the pool
+ * does, and FILE is written at exit. */
 void pool_parse_options(int argc, char *argv[], const char *usage, bool allow_gil,
                         struct pool_options *opts);
 
