@@ -61,9 +61,10 @@ static char *command_line;
 static char starter_name[TRACE_NAME_MAX];
 static atomic_bool written;
 
-/* The calling thread's buffer: NULL until it records, `no_buffer` if none was free. */
+/* The calling thread's buffer (NULL until its first mark), and whether it found none
+ * free (then it drops every event). */
 static _Thread_local struct trace_buffer *mine;
-static struct trace_buffer no_buffer;
+static _Thread_local bool refused;
 
 int64_t trace_clock_ns(void)
 {
@@ -80,6 +81,7 @@ int64_t trace_clock_ns(void)
 static void trace_after_fork_child(void)
 {
     mine = NULL;
+    refused = false;
 }
 
 static void copy_name(char *dst, const char *src)
@@ -87,15 +89,15 @@ static void copy_name(char *dst, const char *src)
     snprintf(dst, TRACE_NAME_MAX, "%s", src == NULL ? "" : src);
 }
 
-/* The calling thread's buffer, claimed on first use. */
+/* The calling thread's buffer, claimed on first use; NULL if none was free. */
 static struct trace_buffer *my_buffer(void)
 {
-    if (mine != NULL)
+    if (mine != NULL || refused)
         return mine;
     unsigned index = atomic_fetch_add(&shared->next_buffer, 1);
     if (index >= TRACE_MAX_BUFFERS) {
-        mine = &no_buffer;
-        return mine;
+        refused = true;
+        return NULL;
     }
     struct trace_buffer *buffer = &shared->buffers[index];
     buffer->pid = (int32_t)getpid();
@@ -109,7 +111,7 @@ static struct trace_buffer *my_buffer(void)
 static void record(const struct trace_event *event)
 {
     struct trace_buffer *buffer = my_buffer();
-    if (buffer == &no_buffer) {
+    if (buffer == NULL) {
         atomic_fetch_add_explicit(&shared->unbuffered, 1, memory_order_relaxed);
         return;
     }
@@ -142,14 +144,14 @@ void trace_record_instant(const char *cat, const char *name, int64_t at, const c
 void trace_record_thread_name(const char *name)
 {
     struct trace_buffer *buffer = my_buffer();
-    if (buffer != &no_buffer)
+    if (buffer != NULL)
         copy_name(buffer->thread_name, name);
 }
 
 void trace_record_process_name(const char *name)
 {
     struct trace_buffer *buffer = my_buffer();
-    if (buffer != &no_buffer)
+    if (buffer != NULL)
         copy_name(buffer->process_name, name);
 }
 

@@ -113,3 +113,29 @@ Test(trace, unwritable_path_is_an_error_and_leaves_tracing_off)
     cr_assert_lt(trace_start("/nonexistent-dir/x.json", 1, argv, "prog"), 0);
     cr_assert(!trace_enabled);
 }
+
+static void *one_instant(void *arg)
+{
+    (void)arg;
+    trace_instant("test", "one", NULL, 0);
+    return NULL;
+}
+
+Test(trace, threads_beyond_the_buffers_drop_and_count)
+{
+    char *path = temp_path();
+    char *argv[] = {"prog", NULL};
+    cr_assert_eq(trace_start(path, 1, argv, "prog"), 0);
+    /* One at a time, so that every thread is a new one. */
+    for (int i = 0; i < TRACE_MAX_BUFFERS + 2; i++) {
+        pthread_t t;
+        cr_assert_eq(pthread_create(&t, NULL, one_instant, NULL), 0);
+        cr_assert_eq(pthread_join(t, NULL), 0);
+    }
+    cr_assert_eq(trace_finish(), 0);
+    char *text = slurp(path);
+    char expect[64];
+    snprintf(expect, sizeof expect, "\"events\":%d,\"dropped_events\":2,", TRACE_MAX_BUFFERS);
+    cr_assert_not_null(strstr(text, expect), "expected %s in the trace's otherData", expect);
+    unlink(path);
+}
