@@ -1,5 +1,7 @@
 #include "primes.h"
 
+#include "trace.h"
+
 #include <math.h>
 #include <stdatomic.h>
 
@@ -67,6 +69,47 @@ static void watch_leave(void)
     atomic_fetch_sub_explicit(&watch_inside, 1, memory_order_relaxed);
 }
 
+/* Tracing (trace.h, primes.h): a "computes" span runs from the start of a check to its
+ * end, cut at a pause during which another check started or resumed: then the part
+ * after the pause is a new span, and the pause a "paused" span. Only the calling thread
+ * touches its `computing`. */
+static atomic_uint_fast64_t trace_starts; /* checks started or resumed, by anyone */
+static _Thread_local struct {
+    int64_t start;  /* trace clock: start of the open span */
+    int64_t paused; /* trace clock: when the last pause began */
+    uint64_t seen;  /* trace_starts when it began */
+} computing;
+
+static void trace_check_start(void)
+{
+    atomic_fetch_add_explicit(&trace_starts, 1, memory_order_relaxed);
+    computing.start = trace_clock_ns();
+}
+
+static void trace_pause_start(void)
+{
+    computing.paused = trace_clock_ns();
+    computing.seen = atomic_load_explicit(&trace_starts, memory_order_relaxed);
+}
+
+static void trace_pause_end(uint64_t n)
+{
+    uint64_t before = atomic_fetch_add_explicit(&trace_starts, 1, memory_order_relaxed);
+    if (before == computing.seen)
+        return;
+    int64_t now = trace_clock_ns();
+    trace_span_at("compute", "computes", computing.start, computing.paused, "n", (int64_t)n, NULL,
+                  0);
+    trace_span_at("compute", "paused", computing.paused, now, NULL, 0, NULL, 0);
+    computing.start = now;
+}
+
+static void trace_check_end(uint64_t n, bool prime)
+{
+    trace_span_at("compute", "computes", computing.start, trace_clock_ns(), "n", (int64_t)n,
+                  "prime", prime);
+}
+
 void primes_watch_read(struct primes_watch *watch)
 {
     watch->most_inside = atomic_load_explicit(&watch_most, memory_order_relaxed);
@@ -87,6 +130,8 @@ bool primes_is_prime_with_pauses(uint64_t n, uint64_t every, void (*pause)(void 
     bool prime = true;
     if (pause != NULL)
         watch_enter(false);
+    if (trace_enabled)
+        trace_check_start();
     /* root < 2^32, so i + 2 cannot overflow. */
     for (uint64_t i = 3; i <= root; i += 2) {
         if (n % i == 0) {
@@ -95,11 +140,17 @@ bool primes_is_prime_with_pauses(uint64_t n, uint64_t every, void (*pause)(void 
         }
         if (pause != NULL && --until_pause == 0) {
             watch_leave();
+            if (trace_enabled)
+                trace_pause_start();
             pause(arg);
+            if (trace_enabled)
+                trace_pause_end(n);
             watch_enter(true);
             until_pause = every;
         }
     }
+    if (trace_enabled)
+        trace_check_end(n, prime);
     if (pause != NULL)
         watch_leave();
     return prime;

@@ -32,7 +32,9 @@ bool primes_is_prime(uint64_t n);
 /* The same check, calling `pause(arg)` after every `every` divisors tried (every > 0),
  * so that a cooperative scheduler can run other work meanwhile: the chapter's
  * "nap". The result is the same as primes_is_prime(n). With a pause function it also
- * keeps the watch below. */
+ * keeps the watch below. With tracing on (trace.h) each check that tries a divisor is
+ * a "computes" span (cat "compute", args n and prime) on the caller's track, cut at a
+ * pause during which another check ran: the pause is then a "paused" span. */
 bool primes_is_prime_with_pauses(uint64_t n, uint64_t every, void (*pause)(void *arg), void *arg);
 
 /* What primes_is_prime_with_pauses() saw of its callers that gave a pause function,

@@ -6,6 +6,7 @@
 
 #include "clock.h"
 #include "coro.h"
+#include "trace.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -37,6 +38,7 @@ struct task *loop_task_new(struct loop *loop, const char *name, task_fn fn, void
     task->id = loop->next_id++;
     task->next_all = loop->all;
     loop->all = task;
+    trace_instant("loop", "new task", "task", task->id);
     return task;
 }
 
@@ -52,8 +54,10 @@ void loop_task_free(struct loop *loop, struct task *task)
     free(task);
 }
 
-void loop_make_ready(struct loop *loop, struct task *task, int wake_result)
+/* Appends `task` to the ready queue; `why` names the reason in the trace. */
+static void make_ready(struct loop *loop, struct task *task, int wake_result, const char *why)
 {
+    trace_instant("loop", why, "task", task->id);
     task->state = TASK_READY;
     task->wake_result = wake_result;
     task->next_ready = NULL;
@@ -62,6 +66,17 @@ void loop_make_ready(struct loop *loop, struct task *task, int wake_result)
     else
         loop->ready_head = task;
     loop->ready_tail = task;
+}
+
+void loop_make_ready(struct loop *loop, struct task *task, int wake_result)
+{
+    /* Why, as this module sees it: by itself, a yield; from the loop (no task running)
+     * for a task that has run, the completion of its wait; else started or woken by
+     * another task (loop_spawn, loop_cancel). */
+    const char *why = loop->current == task                    ? "yield"
+                      : loop->current == NULL && task->started ? "completion"
+                                                               : "ready";
+    make_ready(loop, task, wake_result, why);
 }
 
 void loop_free_tasks(struct loop *loop)
@@ -73,10 +88,11 @@ void loop_free_tasks(struct loop *loop)
 
 void loop_finish(struct loop *loop, struct task *task)
 {
+    trace_instant("loop", "done", "task", task->id);
     task->state = TASK_DONE;
     /* The joiner may have been woken already (cancelled while it waited). */
     if (task->joiner != NULL && task->joiner->state == TASK_WAITING) {
-        loop_make_ready(loop, task->joiner, 0);
+        make_ready(loop, task->joiner, 0, "joined");
         task->joiner = NULL;
     }
 }
@@ -97,6 +113,9 @@ struct io_uring_sqe *loop_get_sqe(struct loop *loop)
     struct io_uring_sqe *sqe = io_uring_get_sqe(&loop->ring);
     if (sqe == NULL && io_uring_submit(&loop->ring) >= 0)
         sqe = io_uring_get_sqe(&loop->ring);
+    /* A request is being prepared: by the running task, or by the loop (task 0). */
+    if (sqe != NULL)
+        trace_instant("loop", "submission", "task", loop->current ? loop->current->id : 0);
     return sqe;
 }
 

@@ -12,6 +12,13 @@
  * Like the loop, nothing here is thread-safe: a loop and its tasks belong to the thread
  * that runs loop_run(), so no field needs a lock. Functions return NULL or an errno
  * value the way loop.h says.
+ *
+ * With --trace (lib/trace.h) these functions mark what the loop does with its tasks,
+ * each instant with the task's number: "new task"; "submission" (loop_get_sqe: a request
+ * prepared, task 0 for the loop itself); "completion" (loop_make_ready from the loop,
+ * outside any task, for a task that has run: its wait completed), "yield" (made ready by
+ * itself), "ready" (spawned, or woken by another task), "joined" (its loop_join() is
+ * over: loop_finish woke it); "done" (loop_finish).
  */
 #ifndef CONCLAB_LOOP_BASE_H
 #define CONCLAB_LOOP_BASE_H

@@ -1,7 +1,9 @@
 #include "spinner_cli.h"
 
 #include "cli.h"
+#include "die.h"
 #include "primes.h"
+#include "trace.h"
 
 #include <getopt.h>
 #include <inttypes.h>
@@ -11,7 +13,15 @@
 void spinner_cli_parse(int argc, char *argv[], const char *usage, int flags,
                        struct spinner_options *opts)
 {
-    enum { OPT_SECONDS = 256, OPT_SLOW, OPT_PRIME, OPT_BLOCKING, OPT_NAP, OPT_NAP_EVERY };
+    enum {
+        OPT_SECONDS = 256,
+        OPT_SLOW,
+        OPT_PRIME,
+        OPT_BLOCKING,
+        OPT_NAP,
+        OPT_NAP_EVERY,
+        OPT_TRACE
+    };
     static const struct option basic[] = {
         {"seconds", required_argument, NULL, OPT_SECONDS},
         {"slow", required_argument, NULL, OPT_SLOW},
@@ -27,6 +37,7 @@ void spinner_cli_parse(int argc, char *argv[], const char *usage, int flags,
         {"blocking", no_argument, NULL, OPT_BLOCKING},
         {"nap", no_argument, NULL, OPT_NAP},
         {"nap-every", required_argument, NULL, OPT_NAP_EVERY},
+        {"trace", required_argument, NULL, OPT_TRACE},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {0},
@@ -38,6 +49,7 @@ void spinner_cli_parse(int argc, char *argv[], const char *usage, int flags,
         .nap_every = SPINNER_DEFAULT_NAP_EVERY,
     };
     bool nap_every_given = false, prime_given = false;
+    const char *trace_path = NULL;
     const struct option *options = (flags & SPINNER_CLI_COOPERATIVE) ? cooperative : basic;
 
     opterr = 0; /* we print our own one-line message */
@@ -69,6 +81,9 @@ void spinner_cli_parse(int argc, char *argv[], const char *usage, int flags,
             opts->nap_every = cli_u64_option("--nap-every", optarg, 1, UINT64_MAX);
             nap_every_given = true;
             break;
+        case OPT_TRACE:
+            trace_path = optarg;
+            break;
         case 'h':
             cli_help(usage);
         case 'V':
@@ -89,6 +104,9 @@ void spinner_cli_parse(int argc, char *argv[], const char *usage, int flags,
         cli_usage_error("--nap-every needs --nap");
     if (opts->blocking && opts->slow != SPINNER_SLOW_SLEEP)
         cli_usage_error("--blocking applies to --slow=sleep only");
+    int err = trace_path != NULL ? trace_start(trace_path, argc, argv, cli_program_name()) : 0;
+    if (err < 0)
+        die_error(trace_path, err); /* exit 1: a failure, not bad usage */
 }
 
 void spinner_report_prime(const struct spinner_prime_check *check)

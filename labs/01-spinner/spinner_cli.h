@@ -8,6 +8,8 @@
  *   --blocking         slow() sleeps with a blocking call inside the coroutine
  *   --nap              the prime check yields to the loop every --nap-every divisors
  *   --nap-every N      (default 100000)
+ *   --trace FILE       a timeline of the run in FILE (lib/trace.h): spinner_cli_parse()
+ *                      starts the trace, written at exit (exit 1 if FILE cannot be)
  *
  * For main() only: bad input prints one line and exits 2; --help and --version exit 0.
  */
@@ -22,7 +24,7 @@ enum spinner_slow { SPINNER_SLOW_SLEEP, SPINNER_SLOW_PRIME };
 /* Which options a program accepts. */
 enum spinner_cli_flags {
     SPINNER_CLI_BASIC = 0,
-    SPINNER_CLI_COOPERATIVE = 1, /* --blocking, --nap, --nap-every */
+    SPINNER_CLI_COOPERATIVE = 1, /* --blocking, --nap, --nap-every, --trace */
 };
 
 #define SPINNER_DEFAULT_SECONDS   3.0

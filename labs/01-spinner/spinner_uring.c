@@ -10,6 +10,8 @@
  *   --slow=prime       a long computation blocks the loop just the same
  *   --slow=prime --nap the computation yields to the loop every --nap-every divisors,
  *                      so the spinner comes back; the program says what it cost
+ *   --trace FILE       a timeline: each task's running spans, cut at its waits, and
+ *                      what the loop did in between (loop_base.h)
  */
 #include "cli.h"
 #include "clock.h"
@@ -18,6 +20,7 @@
 #include "primes.h"
 #include "spinner_cli.h"
 #include "spinner_view.h"
+#include "trace.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -36,10 +39,39 @@ static const char usage[] =
     "  --prime N           the number --slow=prime checks (default 2^61-1)\n"
     "  --nap               the prime check yields to the loop now and then\n"
     "  --nap-every N       ... every N divisors (default 100000)\n"
+    "  --trace FILE        write a timeline of the run to FILE (Chrome Trace Event\n"
+    "                      Format: open it in https://ui.perfetto.dev)\n"
     "  -h, --help          show this help and exit\n"
     "  -V, --version       show the version and exit\n"
     "\n"
     "Exit status: 0 ok, 1 failure, 2 bad usage, 77 io_uring unavailable here.\n";
+
+/* With --trace: a task's running span, from when it got the thread (its start, or the
+ * return of a wait) to its next wait or its end. `woke` is what that wait returned
+ * (-ECANCELED: cancelled), shown with the span. Tasks are coroutines on one thread: the
+ * spans of different tasks never overlap, and between them the loop runs. */
+struct run_mark {
+    const char *task; /* the span's name: a string literal */
+    int64_t since;
+    int woke;
+};
+
+static void run_begin(struct run_mark *run, int woke)
+{
+    run->since = trace_now();
+    run->woke = woke;
+}
+
+/* Ends the running span before a wait (an instant `wait`, with `value` as its `key`:
+ * NULL at the task's end). */
+static void run_end(struct run_mark *run, const char *wait, const char *key, int64_t value)
+{
+    if (!trace_enabled)
+        return;
+    trace_span_at("task", run->task, run->since, trace_now(), "woke", run->woke, NULL, 0);
+    if (wait != NULL)
+        trace_instant("task", wait, key, value);
+}
 
 struct supervisor_args {
     const struct spinner_options *opts;
@@ -61,31 +93,43 @@ static double cpu_seconds(void)
 static intptr_t spin(struct loop *loop, void *arg)
 {
     const char *message = arg;
+    struct run_mark run = {.task = "spin"};
+    run_begin(&run, 0);
     int64_t due = clock_now_ns();
     for (unsigned long i = 0;; i++) {
         int ret = spinner_view_draw(STDOUT_FILENO, i, message);
         if (ret < 0)
             return ret;
+        trace_instant("spinner", "frame", "frame", (int64_t)i);
         /* The next frame is due one period after this one was, not one period after
          * now; frames missed while the loop was blocked are skipped, not replayed. */
         int64_t now = clock_now_ns();
         do
             due += SPINNER_FRAME_NS;
         while (due <= now);
+        run_end(&run, "sleep", "us", (due - now) / 1000);
         ret = loop_sleep_until(loop, due);
+        run_begin(&run, ret);
         if (ret == -ECANCELED)
             break; /* our CancelledError: clean up and end */
         if (ret < 0)
             return ret;
     }
     int ret = spinner_view_clear(STDOUT_FILENO, message);
+    trace_instant("spinner", "clear", NULL, 0);
+    run_end(&run, NULL, NULL, 0);
     return ret < 0 ? ret : 0;
 }
+
+/* The supervisor's running span: nap() cuts it too. */
+static struct run_mark supervisor_run = {.task = "supervisor"};
 
 /* primes_is_prime_with_pauses() calls this every --nap-every divisors. */
 static void nap(void *arg)
 {
-    loop_yield(arg); /* slow() is never cancelled, so it cannot return -ECANCELED */
+    run_end(&supervisor_run, "nap", NULL, 0);
+    int ret = loop_yield(arg); /* slow() is never cancelled: no -ECANCELED */
+    run_begin(&supervisor_run, ret);
 }
 
 /* The work; a coroutine like the others, called directly by the supervisor. */
@@ -104,8 +148,14 @@ static int slow(struct loop *loop, const struct spinner_options *opts,
         return SPINNER_ANSWER;
     }
     int64_t ns = (int64_t)(opts->seconds * 1e9);
-    int ret = opts->blocking ? clock_sleep_ns(ns) /* the experiment: this blocks the loop */
-                             : loop_sleep(loop, ns);
+    int ret;
+    if (opts->blocking) {
+        ret = clock_sleep_ns(ns); /* the experiment: this blocks the loop */
+    } else {
+        run_end(&supervisor_run, "sleep", "us", ns / 1000);
+        ret = loop_sleep(loop, ns);
+        run_begin(&supervisor_run, ret);
+    }
     if (ret < 0)
         die_error(opts->blocking ? "clock_nanosleep" : "loop_sleep", ret);
     return SPINNER_ANSWER;
@@ -114,6 +164,7 @@ static int slow(struct loop *loop, const struct spinner_options *opts,
 static intptr_t supervisor(struct loop *loop, void *arg)
 {
     struct supervisor_args *args = arg;
+    run_begin(&supervisor_run, 0);
     struct task *spinner = loop_spawn(loop, "spin", spin, (void *)SPINNER_VIEW_MESSAGE);
     if (spinner == NULL)
         die_errno("loop_spawn");
@@ -125,13 +176,17 @@ static intptr_t supervisor(struct loop *loop, void *arg)
         die_errno("stdout");
 
     int result = slow(loop, args->opts, &args->check, &args->check_cpu_s);
+    trace_instant("task", "cancel", "task", loop_task_id(spinner));
     loop_cancel(loop, spinner);
     intptr_t spin_result;
+    run_end(&supervisor_run, "join", "task", loop_task_id(spinner));
     int ret = loop_join(loop, spinner, &spin_result);
+    run_begin(&supervisor_run, ret);
     if (ret < 0)
         die_error("loop_join", ret);
     if (spin_result < 0 && spin_result != -ECANCELED)
         die_error("spinner", (int)spin_result);
+    run_end(&supervisor_run, NULL, NULL, 0);
     return result;
 }
 
@@ -165,6 +220,7 @@ int main(int argc, char *argv[])
 {
     struct spinner_options opts;
     spinner_cli_parse(argc, argv, usage, SPINNER_CLI_COOPERATIVE, &opts);
+    trace_name_thread("loop");
 
     struct loop *loop;
     int ret = loop_create(&loop);

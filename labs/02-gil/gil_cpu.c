@@ -14,6 +14,7 @@
 #include "die.h"
 #include "gil.h"
 #include "interp.h"
+#include "trace.h"
 
 #include <getopt.h>
 #include <inttypes.h>
@@ -26,12 +27,14 @@
 
 static const char usage[] =
     "Usage: gil_cpu [--threads T] [--mode new|old|none] [--interval-us N] [--work UNITS]\n"
+    "               [--trace FILE]\n"
     "Run CPU-bound work sequentially, then split over T threads under a GIL, and compare.\n"
     "\n"
     "  --threads T        threads sharing the work (1 to 64, default 2)\n"
     "  --mode MODE        new (CPython 3.2+), old (Python 2) or none (default new)\n"
     "  --interval-us N    switch interval of the new GIL in microseconds (default 5000)\n"
     "  --work UNITS       units of work in total, about 1 us each (default 1000000)\n"
+    "  --trace FILE       write a timeline of who held the GIL to FILE (Trace Event JSON)\n"
     "  -h, --help         show this help and exit\n"
     "  -V, --version      show the version and exit\n"
     "\n"
@@ -42,15 +45,17 @@ struct worker {
     struct interp *interp; /* shared by all workers: thread-safe */
     uint64_t units;        /* read-only for the worker */
     uint64_t checksum;     /* written by the worker, read by main after the join */
+    char name[16];         /* its track's name in a trace */
 };
 
 /* One thread of the experiment: take the GIL, compute, give it back. */
 static void *worker_main(void *arg)
 {
     struct worker *w = arg;
-    gil_acquire(w->interp->gil);
+    trace_name_thread(w->name);
+    interp_acquire(w->interp);
     w->checksum = interp_run(w->interp, w->units);
-    gil_release(w->interp->gil);
+    interp_release(w->interp);
     return NULL;
 }
 
@@ -77,6 +82,8 @@ static double run_threads(struct interp *interp, size_t count, uint64_t work, do
             .interp = interp,
             .units = work / count + (i < work % count ? 1 : 0),
         };
+        snprintf(workers[i].name, sizeof workers[i].name, count == 1 ? "sequential" : "cpu %zu",
+                 i + 1);
         int error = pthread_create(&workers[i].thread, NULL, worker_main, &workers[i]);
         if (error != 0)
             die_error("pthread_create", error);
@@ -94,14 +101,13 @@ static double run_threads(struct interp *interp, size_t count, uint64_t work, do
 int main(int argc, char *argv[])
 {
     static const struct option options[] = {
-        {"threads", required_argument, NULL, 't'},
-        {"mode", required_argument, NULL, 'm'},
-        {"interval-us", required_argument, NULL, 'i'},
-        {"work", required_argument, NULL, 'w'},
-        CLI_HELP_OPTIONS,
+        {"threads", required_argument, NULL, 't'},     {"mode", required_argument, NULL, 'm'},
+        {"interval-us", required_argument, NULL, 'i'}, {"work", required_argument, NULL, 'w'},
+        {"trace", required_argument, NULL, 'T'},       CLI_HELP_OPTIONS,
     };
     uint64_t threads = 2, interval_us = 5000, work = 1000000;
     enum gil_mode mode = GIL_MODE_NEW;
+    const char *trace_path = NULL;
     int opt;
     while ((opt = getopt_long(argc, argv, ":hV", options, NULL)) != -1) {
         switch (opt) {
@@ -118,14 +124,20 @@ int main(int argc, char *argv[])
         case 'w':
             work = cli_u64_option("--work", optarg, 1, 1000000000000ULL);
             break;
+        case 'T':
+            trace_path = optarg;
+            break;
         default:
             cli_other_option(opt, usage, argv);
         }
     }
     cli_no_more_arguments(argc, argv);
+    int error = trace_path != NULL ? trace_start(trace_path, argc, argv, "gil_cpu") : 0;
+    if (error != 0)
+        die_error(trace_path, error);
 
     struct gil gil;
-    int error = gil_init(&gil, mode, (int64_t)interval_us * CLOCK_NS_PER_US);
+    error = gil_init(&gil, mode, (int64_t)interval_us * CLOCK_NS_PER_US);
     if (error != 0)
         die_error("gil_init", error);
     struct interp interp;

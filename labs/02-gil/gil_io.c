@@ -13,6 +13,7 @@
 #include "die.h"
 #include "gil.h"
 #include "interp.h"
+#include "trace.h"
 
 #include <getopt.h>
 #include <inttypes.h>
@@ -27,7 +28,7 @@
 
 static const char usage[] =
     "Usage: gil_io [--cpu-threads C] [--iterations K] [--sleep-us N] [--mode new|old|none]\n"
-    "              [--interval-us N]\n"
+    "              [--interval-us N] [--trace FILE]\n"
     "Time an I/O thread's sleeps while CPU-bound threads hold the GIL (the convoy effect).\n"
     "\n"
     "  --cpu-threads C    CPU-bound threads (0 to 64, default 1)\n"
@@ -35,6 +36,7 @@ static const char usage[] =
     "  --sleep-us N       length of one sleep in microseconds (default 1000)\n"
     "  --mode MODE        new (CPython 3.2+), old (Python 2) or none (default new)\n"
     "  --interval-us N    switch interval of the new GIL in microseconds (default 5000)\n"
+    "  --trace FILE       write a timeline of who held the GIL to FILE (Trace Event JSON)\n"
     "  -h, --help         show this help and exit\n"
     "  -V, --version      show the version and exit\n"
     "\n"
@@ -52,17 +54,19 @@ struct experiment {
 static void *cpu_main(void *arg)
 {
     struct experiment *e = arg;
-    gil_acquire(e->interp.gil);
+    trace_name_thread("cpu");
+    interp_acquire(&e->interp);
     while (!atomic_load(&e->stop))
         interp_run(&e->interp, CPU_CHUNK_UNITS);
-    gil_release(e->interp.gil);
+    interp_release(&e->interp);
     return NULL;
 }
 
 static void *io_main(void *arg)
 {
     struct experiment *e = arg;
-    gil_acquire(e->interp.gil);
+    trace_name_thread("io");
+    interp_acquire(&e->interp);
     for (uint64_t i = 0; i < e->iterations; i++) {
         int64_t start = clock_now_ns();
         int ret = interp_blocking_sleep(&e->interp, e->sleep_ns);
@@ -74,7 +78,7 @@ static void *io_main(void *arg)
         /* A few bytecodes of work with the result, as a real I/O loop would do. */
         interp_run(&e->interp, 1);
     }
-    gil_release(e->interp.gil);
+    interp_release(&e->interp);
     return NULL;
 }
 
@@ -98,12 +102,17 @@ static double quantile_ms(const int64_t *sorted, uint64_t count, double q)
 int main(int argc, char *argv[])
 {
     static const struct option options[] = {
-        {"cpu-threads", required_argument, NULL, 'c'}, {"iterations", required_argument, NULL, 'k'},
-        {"sleep-us", required_argument, NULL, 's'},    {"mode", required_argument, NULL, 'm'},
-        {"interval-us", required_argument, NULL, 'i'}, CLI_HELP_OPTIONS,
+        {"cpu-threads", required_argument, NULL, 'c'},
+        {"iterations", required_argument, NULL, 'k'},
+        {"sleep-us", required_argument, NULL, 's'},
+        {"mode", required_argument, NULL, 'm'},
+        {"interval-us", required_argument, NULL, 'i'},
+        {"trace", required_argument, NULL, 'T'},
+        CLI_HELP_OPTIONS,
     };
     uint64_t cpu_threads = 1, iterations = 200, sleep_us = 1000, interval_us = 5000;
     enum gil_mode mode = GIL_MODE_NEW;
+    const char *trace_path = NULL;
     int opt;
     while ((opt = getopt_long(argc, argv, ":hV", options, NULL)) != -1) {
         switch (opt) {
@@ -123,14 +132,20 @@ int main(int argc, char *argv[])
         case 'i':
             interval_us = cli_u64_option("--interval-us", optarg, 1, 10000000);
             break;
+        case 'T':
+            trace_path = optarg;
+            break;
         default:
             cli_other_option(opt, usage, argv);
         }
     }
     cli_no_more_arguments(argc, argv);
+    int error = trace_path != NULL ? trace_start(trace_path, argc, argv, "gil_io") : 0;
+    if (error != 0)
+        die_error(trace_path, error);
 
     struct gil gil;
-    int error = gil_init(&gil, mode, (int64_t)interval_us * CLOCK_NS_PER_US);
+    error = gil_init(&gil, mode, (int64_t)interval_us * CLOCK_NS_PER_US);
     if (error != 0)
         die_error("gil_init", error);
     struct experiment e = {.iterations = iterations, .sleep_ns = sleep_us * CLOCK_NS_PER_US};

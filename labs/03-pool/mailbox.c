@@ -3,13 +3,56 @@
  */
 #include "mailbox.h"
 
+#include "trace.h"
+
 #include <errno.h>
 #include <poll.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
+/* The trace (lib/trace.h) of this worker process: when it took the job it is on. A
+ * job's span runs from mailbox_take_job() to the mailbox_keep() of its result, so it
+ * shows what the worker did, whatever its result says. */
+static uint64_t traced_seq;
+static int64_t traced_taken_ns;
+
+/* Marks what a worker does with a record: a job's span ends when its result is kept. */
+static void trace_kept(const struct pool_result *result)
+{
+    if (!trace_enabled)
+        return;
+    if (result->seq == POOL_SENTINEL) {
+        trace_instant("pool", "sentinel", NULL, 0);
+        return;
+    }
+    int64_t now = trace_now();
+    trace_span_at("pool", "job", result->seq == traced_seq ? traced_taken_ns : now, now, "n",
+                  (int64_t)result->n, "prime", result->prime);
+    traced_seq = 0;
+}
+
+/* Marks a job taken: a poison pill, or the start of a job's span. */
+static void trace_taken(const struct pool_job *job)
+{
+    if (!trace_enabled)
+        return;
+    static bool named; /* per worker process: a child gets the parent's false */
+    if (!named) {
+        trace_name_process("worker");
+        trace_name_thread("worker");
+        named = true;
+    }
+    if (job->seq == POOL_POISON_PILL) {
+        trace_instant("pool", "pill", NULL, 0);
+        return;
+    }
+    traced_seq = job->seq;
+    traced_taken_ns = trace_now();
+}
+
 void mailbox_keep(struct worker_mailbox *box, const struct pool_result *result)
 {
+    trace_kept(result);
     uint32_t count = atomic_load_explicit(&box->unposted, memory_order_relaxed);
     box->results[count] = *result;
     atomic_store_explicit(&box->unposted, count + 1, memory_order_release);
@@ -21,6 +64,7 @@ int mailbox_post(struct worker_mailbox *box, int results_fd)
     if (count == 0)
         return 0;
     size_t size = count * sizeof box->results[0];
+    int64_t start = trace_now();
     for (;;) {
         ssize_t w = write(results_fd, box->results, size);
         if (w < 0 && errno == EINTR)
@@ -33,6 +77,7 @@ int mailbox_post(struct worker_mailbox *box, int results_fd)
         }
         /* Only now: had the worker died before, the parent would find them here. */
         atomic_store_explicit(&box->unposted, 0, memory_order_release);
+        trace_span_at("pool", "post results", start, trace_now(), "results", count, NULL, 0);
         return 0;
     }
 }
@@ -41,8 +86,10 @@ int mailbox_take_job(struct worker_mailbox *box, int jobs_fd, int results_fd, st
 {
     for (;;) {
         ssize_t r = read(jobs_fd, job, sizeof *job);
-        if (r == (ssize_t)sizeof *job)
+        if (r == (ssize_t)sizeof *job) {
+            trace_taken(job);
             return 1;
+        }
         if (r == 0)
             return 0; /* no writer left: the parent is gone */
         if (r > 0) {
@@ -57,8 +104,10 @@ int mailbox_take_job(struct worker_mailbox *box, int jobs_fd, int results_fd, st
         if (mailbox_post(box, results_fd) < 0)
             return -1;
         struct pollfd wait_for_job = {.fd = jobs_fd, .events = POLLIN};
+        int64_t start = trace_now();
         if (poll(&wait_for_job, 1, -1) < 0 && errno != EINTR)
             return -1;
+        trace_span("pool", "wait for a job", start);
     }
 }
 

@@ -12,6 +12,11 @@
  * Worker side (mailbox_keep, mailbox_post, mailbox_take_job): no stdio, no malloc, so
  * they are safe in a child forked from any parent. Parent side (mailbox_map,
  * mailbox_unmap, mailbox_empty): one thread.
+ *
+ * With --trace (lib/trace.h), the worker side marks the worker's timeline: a "job" span
+ * from the job's mailbox_take_job() to the mailbox_keep() of its result (args: the
+ * number and whether it is prime), "pill" and "sentinel" instants, "post results" and
+ * "wait for a job" spans.
  */
 #ifndef CONCLAB_MAILBOX_H
 #define CONCLAB_MAILBOX_H

@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "die.h"
 #include "primes.h"
+#include "trace.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -31,7 +32,7 @@ static const char sequential_usage[] =
 
 const char pool_procs_usage[] =
     "Usage: procs [N] [--numbers FILE | --range FIRST LAST] [--timeline]\n"
-    "             [--largest-first | --balanced]\n"
+    "             [--largest-first | --balanced] [--trace FILE]\n"
     "Check numbers for primality with N worker processes (default: one per online CPU).\n"
     "\n"
     "  N                  how many workers, 1 to 1024\n"
@@ -40,6 +41,8 @@ const char pool_procs_usage[] =
     "  --timeline         also print when each check started and ended (seconds)\n"
     "  --largest-first    hand out the costliest checks first (estimated)\n"
     "  --balanced         hand out in an order planned so that the workers finish together\n"
+    "  --trace FILE       write a timeline of the run to FILE (Chrome Trace Event Format:\n"
+    "                     open it in https://ui.perfetto.dev, or draw it: scripts/plot-trace)\n"
     "  -h, --help         show this help and exit\n"
     "  -V, --version      show the version and exit\n"
     "\n"
@@ -50,7 +53,7 @@ const char pool_procs_usage[] =
 
 const char pool_threads_usage[] =
     "Usage: threads [N] [--gil[=MODE]] [--numbers FILE | --range FIRST LAST] [--timeline]\n"
-    "               [--largest-first | --balanced]\n"
+    "               [--largest-first | --balanced] [--trace FILE]\n"
     "Check numbers for primality with N threads (default: one per online CPU).\n"
     "\n"
     "  N                  how many worker threads, 1 to 1024\n"
@@ -61,6 +64,8 @@ const char pool_threads_usage[] =
     "  --timeline         also print when each check started and ended (seconds)\n"
     "  --largest-first    hand out the costliest checks first (estimated)\n"
     "  --balanced         hand out in an order planned so that the workers finish together\n"
+    "  --trace FILE       write a timeline of the run to FILE (Chrome Trace Event Format:\n"
+    "                     open it in https://ui.perfetto.dev, or draw it: scripts/plot-trace)\n"
     "  -h, --help         show this help and exit\n"
     "  -V, --version      show the version and exit\n"
     "\n"
@@ -118,9 +123,11 @@ void pool_parse_options(int argc, char *argv[], const char *usage, bool allow_gi
         {"largest-first", no_argument, NULL, 'L'},
         {"balanced", no_argument, NULL, 'B'},
         {"gil", optional_argument, NULL, 'g'},
+        {"trace", required_argument, NULL, 'T'},
         CLI_HELP_OPTIONS,
     };
     struct numlist_source source = {0};
+    const char *trace_path = NULL;
     *opts = (struct pool_options){0};
     int opt;
     while ((opt = getopt_long(argc, argv, ":hV", options, NULL)) != -1) {
@@ -137,6 +144,9 @@ void pool_parse_options(int argc, char *argv[], const char *usage, bool allow_gi
                 cli_usage_error("--gil is an option of threads only");
             opts->gil_mode = optarg != NULL ? optarg : "new";
             break;
+        case 'T':
+            trace_path = optarg;
+            break;
         default:
             if (!numlist_option(&source, opt, argc, argv))
                 cli_other_option(opt, usage, argv);
@@ -146,6 +156,11 @@ void pool_parse_options(int argc, char *argv[], const char *usage, bool allow_gi
     opts->workers = cli_count_argument(argc, argv, "N", POOL_MAX_WORKERS);
 
     numlist_from_options(&opts->numbers, &source);
+    /* Before any worker exists: the workers record into buffers mapped here. */
+    int err =
+        trace_path != NULL ? trace_start(trace_path, argc, argv, program_invocation_short_name) : 0;
+    if (err < 0)
+        die_error(trace_path, err); /* exit 1: a failure, not bad usage */
 
     parent_pid = getpid();
     gil_workers = opts->gil_mode != NULL ? opts->workers : 0;
@@ -196,6 +211,7 @@ void pool_crash_hook(uint64_t n)
     }
     if (!armed || n != crash_on)
         return;
+    trace_instant("pool", "crash", "n", (int64_t)n);
     /* Die the way a bad pointer would make it die, without leaving a core file. */
     struct rlimit no_core = {0, 0};
     setrlimit(RLIMIT_CORE, &no_core);

@@ -73,7 +73,10 @@ extern const char pool_threads_usage[];
  * line and exits 2. For main() only. It also registers an exit handler (atexit) that,
  * with --gil, prints on stderr how many threads ever computed at once (the watch of
  * primes_is_prime_with_pauses(), primes.h), and that complains on stderr if it runs in
- * a forked child: a child must leave with _exit(). */
+ * a forked child: a child must leave with _exit(). With --trace FILE it starts the
+ * trace (lib/trace.h) before it returns (or exits 1 if FILE cannot be written), so call
+ * it before any thread or worker starts: the given modules then mark what the pool
+ * does, and FILE is written at exit. */
 void pool_parse_options(int argc, char *argv[], const char *usage, bool allow_gil,
                         struct pool_options *opts);
 
@@ -95,8 +98,9 @@ int pool_print_result(FILE *out, const struct pool_result *result, bool timeline
 int pool_print_crash(FILE *out, uint64_t n, pid_t worker, int status);
 
 /* The test hook: if the environment variable POOL_CRASH_ENV names `n`, the calling
- * process dies of SIGSEGV (without a core file). Call it in a worker process, just
- * before checking n. Does nothing otherwise. Not thread-safe on first call. */
+ * process dies of SIGSEGV (without a core file), after a "crash" mark in the trace.
+ * Call it in a worker process, just before checking n. Does nothing otherwise. Not
+ * thread-safe on first call. */
 void pool_crash_hook(uint64_t n);
 
 #endif

@@ -3,6 +3,8 @@
  */
 #include "records.h"
 
+#include "trace.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -31,6 +33,7 @@ ssize_t records_write(int fd, const void *records, size_t count, size_t size)
         return -EINVAL;
     const unsigned char *bytes = records;
     size_t per_write = PIPE_BUF / size, done = 0;
+    int64_t start = trace_now();
     while (done < count) {
         size_t n = count - done < per_write ? count - done : per_write;
         ssize_t w = write(fd, bytes + done * size, n * size);
@@ -44,6 +47,8 @@ ssize_t records_write(int fd, const void *records, size_t count, size_t size)
             return -EIO; /* a pipe never takes part of such a write: not a pipe? */
         done += n;
     }
+    trace_span_at("records", "write records", start, trace_now(), "records", (int64_t)done, "asked",
+                  (int64_t)count);
     return (ssize_t)done;
 }
 
@@ -58,6 +63,7 @@ ssize_t records_read(struct records_reader *reader, void *records, size_t max)
     if (size == 0 || size > RECORDS_MAX_SIZE || max == 0 || max > SSIZE_MAX / size)
         return -EINVAL;
     unsigned char *bytes = records;
+    int64_t start = trace_now();
     for (;;) {
         /* The piece kept from last time is the start of the first record. */
         memcpy(bytes, reader->partial, reader->pending);
@@ -73,8 +79,11 @@ ssize_t records_read(struct records_reader *reader, void *records, size_t max)
         size_t have = reader->pending + (size_t)got, whole = have / size;
         reader->pending = have - whole * size;
         memcpy(reader->partial, bytes + whole * size, reader->pending);
-        if (whole > 0)
+        if (whole > 0) {
+            trace_span_at("records", "read records", start, trace_now(), "records", (int64_t)whole,
+                          NULL, 0);
             return (ssize_t)whole;
+        }
         /* Only a piece arrived; its rest may be there already: read again. */
     }
 }

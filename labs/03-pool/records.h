@@ -11,6 +11,9 @@
  *
  * For the parent of procs, which never blocks on a pipe. (A worker reads one job per
  * read(2) and posts its results itself: worker.c.) Not thread-safe per reader.
+ * With --trace (lib/trace.h), each records_write() is a "write records" span and each
+ * records_read() that got records a "read records" span: the parent feeding jobs and
+ * collecting results.
  */
 #ifndef CONCLAB_RECORDS_H
 #define CONCLAB_RECORDS_H

@@ -6,6 +6,7 @@
 #include "clock.h"
 #include "die.h"
 #include "mailbox.h"
+#include "trace.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -28,6 +29,8 @@ void report_start(struct report *report, unsigned workers)
             workers);
     fflush(report->out); /* an error stays set in the stream: report_finish() sees it */
     report->t0_ns = clock_now_ns();
+    trace_name_thread("parent");
+    trace_instant("pool", "start", "workers", workers);
 }
 
 /* Whether job `seq` exists and has no outcome yet. */
@@ -61,6 +64,7 @@ void report_dead_worker(struct report *report, struct worker_mailbox *box, pid_t
     struct pool_result kept[WORKER_BATCH];
     uint64_t seq;
     size_t count = mailbox_empty(box, kept, &seq);
+    trace_instant("pool", "worker died", "pid", worker);
     for (size_t k = 0; k < count; k++)
         if (kept[k].seq != POOL_SENTINEL) /* its replacement will post its own */
             take_result(report, &kept[k], true);
@@ -77,10 +81,13 @@ void report_dead_worker(struct report *report, struct worker_mailbox *box, pid_t
 int report_poll(struct report *report, struct pollfd *fds, nfds_t count)
 {
     int timeout_ms = REPORT_FLUSH_AFTER_MS;
+    int64_t start = trace_now();
     for (;;) {
         int ready = poll(fds, count, timeout_ms);
-        if (ready > 0 || (ready < 0 && errno != EINTR))
+        if (ready > 0 || (ready < 0 && errno != EINTR)) {
+            trace_span_at("pool", "waits (poll)", start, trace_now(), "ready", ready, NULL, 0);
             return ready;
+        }
         if (ready == 0) {
             /* Idle: show what we have, then wait as long as it takes. */
             if (fflush(report->out) != 0)

@@ -14,6 +14,9 @@
  *
  * For the parent of procs only: one thread. Flush stdout before fork(), so that no child
  * inherits a copy of lines not written yet.
+ *
+ * With --trace (lib/trace.h) it marks the parent's timeline: "start", a "waits (poll)"
+ * span per report_poll() (the parent waiting), a "worker died" instant per dead worker.
  */
 #ifndef CONCLAB_REPORT_H
 #define CONCLAB_REPORT_H
