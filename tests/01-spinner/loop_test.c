@@ -224,3 +224,37 @@ GRADED(loop, a_cancelled_join_returns_ECANCELED)
               "gave %ld: loop_join() hands over the task's own result",
               a);
 }
+
+GRADED(loop, is_clean_under_thread_sanitizer)
+{
+    /* Every scenario of the loop on its own, then the program that uses it. The stacks
+     * of the tasks are coroutines, which lib/coro.c announces to ThreadSanitizer; each
+     * scenario runs in a driver of its own (ThreadSanitizer's fiber support does not
+     * survive many loops, with their coroutine stacks, made and freed in one process). */
+    static const char *const scenarios[] = {"run 5\n", "cancel-unstarted\n",
+                                            "cancel-sleeping 3000\n", "cancel-self 3000\n",
+                                            "cancel-joining 3000\n"};
+    struct run_result r;
+    for (size_t i = 0; i < sizeof scenarios / sizeof scenarios[0]; i++) {
+        spin_run_tsan(&r, DRIVER, NULL, scenarios[i], 10,
+                      "the loop runs on one thread: does it start another, or share memory "
+                      "with one?");
+        spin_skip_if_no_uring(&r);
+        cr_assert(!r.timed_out && r.exited && r.exit_code == 0 && strstr(r.out, "done") != NULL,
+                  "the ThreadSanitizer build of the loop driver should finish the scenario "
+                  "'%.*s' and exit 0; it ended with %s: see the loop/* tests. output: %.400s "
+                  "stderr: %.500s",
+                  (int)strcspn(scenarios[i], "\n"), scenarios[i], run_describe_end(&r), r.out,
+                  r.err);
+        run_result_free(&r);
+    }
+
+    static const char *const args[] = {"--seconds", "0.35", NULL};
+    spin_run_tsan(&r, "spinner_uring", args, NULL, 10,
+                  "spinner_uring runs on one thread: does the loop start another?");
+    spin_skip_if_no_uring(&r);
+    struct spin_output o;
+    spin_parse(r.out, &o);
+    spin_assert_contract("spinner_uring (ThreadSanitizer build)", &r, &o, 2);
+    run_result_free(&r);
+}

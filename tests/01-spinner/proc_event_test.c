@@ -209,3 +209,33 @@ GRADED(proc, event_wait_keeps_its_timeout_under_signals)
               ret, ms);
     finish(&d);
 }
+
+GRADED(proc, is_clean_under_thread_sanitizer)
+{
+    /* The event on its own, signals included, then the program that uses it. */
+    const char *script = "new\nwait 30\nstorm 5\nwait 60\ncalm\nset\nwait 2000\n"
+                         "exec-fds\nclose\nfds\n";
+    struct run_result r;
+    spin_run_tsan(&r, DRIVER, NULL, script, 15,
+                  "proc_event is used by one thread per process: does it start a thread, or "
+                  "share memory between threads?");
+    cr_assert(!r.timed_out && r.exited && r.exit_code == 0 && strstr(r.out, "waited 1") != NULL,
+              "the ThreadSanitizer build of the proc_event driver should run its commands "
+              "(a set event seen by a wait) and exit 0; it ended with %s. output: %.300s "
+              "stderr: %.500s",
+              run_describe_end(&r), r.out, r.err);
+    run_result_free(&r);
+
+    static const char *const args[] = {"--seconds", "0.35", NULL};
+    spin_run_tsan(&r, "spinner_proc", args, NULL, 10,
+                  "spinner_proc is two single-threaded processes: does a process start a "
+                  "thread?");
+    struct spin_output o;
+    spin_parse(r.out, &o);
+    spin_assert_contract("spinner_proc (ThreadSanitizer build)", &r, &o, 2);
+    cr_assert(r.leftover_processes == 0,
+              "spinner_proc (ThreadSanitizer build) left %d process(es) behind: the parent "
+              "must waitpid() for its child",
+              r.leftover_processes);
+    run_result_free(&r);
+}
