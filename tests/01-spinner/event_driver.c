@@ -22,14 +22,15 @@
  *                    "clock-probe RC" (RC: what pthread_cond_timedwait returned)
  *   join S           joins every thread started so far within S s: "joined", or "stuck"
  *                    (and the driver ends)
- *   stress T R       R rounds, each on a fresh event: T threads wait for it (the even ones
- *                    polling event_is_set() and event_wait(1 ms), the odd ones in one
- *                    event_wait() without limit) while the main thread sets it after a
- *                    moment. "stress released N early E" (N: threads that saw the event
- *                    set; E: of them, those that saw it before event_set() was called),
- *                    or "stress stuck" (and the driver ends)
- * A command it cannot parse ends it with status 2. At end of input it joins its threads
- * (1 s at most) and destroys the event.
+ *   stress T R       R rounds, each on a fresh event: T threads wait for it while the main
+ *                    thread sets it after a moment. Thread i polls in a tight loop of
+ *                    event_is_set() and event_wait(0) if i % 3 == 0, waits in one
+ *                    event_wait() without limit if i % 3 == 1, and alternates
+ *                    event_is_set() and event_wait(1 ms) if i % 3 == 2: so that under
+ *                    ThreadSanitizer every way of reading the flag meets the write. "stress
+ * released N early E" (N: threads that saw the event set; E: of them, those that saw it before
+ * event_set() was called), or "stress stuck" (and the driver ends) A command it cannot parse ends
+ * it with status 2. At end of input it joins its threads (1 s at most) and destroys the event.
  */
 #include "clock.h"
 #include "event.h"
@@ -154,9 +155,11 @@ struct stress_round {
     atomic_int released, early;
 };
 
+enum stress_kind { STRESS_SPINS, STRESS_BLOCKS, STRESS_POLLS };
+
 struct stresser {
     struct stress_round *round;
-    bool polls;
+    enum stress_kind kind;
 };
 
 static void *stress_thread(void *arg)
@@ -164,12 +167,19 @@ static void *stress_thread(void *arg)
     struct stresser *s = arg;
     struct stress_round *r = s->round;
     bool set;
-    if (s->polls) {
+    switch (s->kind) {
+    case STRESS_SPINS: /* reads the flag all the time: no moment escapes the sanitizer */
+        do
+            set = event_is_set(&r->ev) || event_wait(&r->ev, 0);
+        while (!set);
+        break;
+    case STRESS_BLOCKS:
+        set = event_wait(&r->ev, -1);
+        break;
+    default:
         do
             set = event_is_set(&r->ev) || event_wait(&r->ev, CLOCK_NS_PER_MS);
         while (!set);
-    } else {
-        set = event_wait(&r->ev, -1);
     }
     if (set) {
         if (!atomic_load(&r->set_called))
@@ -190,7 +200,7 @@ static void stress(int nthreads, int rounds)
         if (err != 0)
             fail("event_init", -err);
         for (int i = 0; i < nthreads; i++) {
-            s[i] = (struct stresser){.round = &r, .polls = i % 2 == 0};
+            s[i] = (struct stresser){.round = &r, .kind = (enum stress_kind)(i % 3)};
             err = pthread_create(&t[i], NULL, stress_thread, &s[i]);
             if (err != 0)
                 fail("pthread_create", err);

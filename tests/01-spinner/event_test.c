@@ -374,9 +374,10 @@ GRADED(event, wait_survives_spurious_wakeups)
 
 GRADED(event, is_clean_under_thread_sanitizer)
 {
-    /* Many rounds of: threads wait for a fresh event (half of them polling
-     * event_is_set() and short event_wait()s, half in one event_wait() without limit)
-     * while the main thread sets it. ThreadSanitizer sees every access to the flag. */
+    /* Many rounds of: threads wait for a fresh event (some polling event_is_set() and
+     * event_wait(0) in a tight loop, some in one event_wait() without limit, some
+     * alternating event_is_set() and short event_wait()s) while the main thread sets
+     * it. ThreadSanitizer sees every access to the flag. */
     int threads = (int)random_between(4, 6), rounds = (int)random_between(150, 250);
     const char *path = tsan_program_path(LAB, DRIVER);
     cr_assert(path != NULL,

@@ -97,6 +97,30 @@ void spin_start(struct run_handle *h, const char *program, ...)
     cr_assert(run_start(&spec, h), "could not start %s", argv[0]);
 }
 
+void spin_run_tsan(struct run_result *r, const char *program, const char *const *args,
+                   const char *stdin_text, double timeout_s, const char *why)
+{
+    const char *path = tsan_program_path(LAB, program);
+    cr_assert(path != NULL,
+              "this test needs the ThreadSanitizer build of %s, but CONCLAB_TSAN_BIN is not "
+              "set: run it with `make grade` (or build with SAN=thread and set "
+              "CONCLAB_TSAN_BIN=build/tsan/<impl>)",
+              program);
+    const char *argv[16] = {path};
+    for (int i = 0; args != NULL && args[i] != NULL && i < 14; i++)
+        argv[i + 1] = args[i];
+    static const char *const env[] = {"TSAN_OPTIONS=exitcode=66 second_deadlock_stack=1", NULL};
+    struct run_spec spec = {
+        .argv = argv, .stdin_text = stdin_text, .env = env, .timeout_s = timeout_s};
+    cr_assert(run_program(&spec, r), "could not start %s: %.200s", path, r->err);
+    const char *report = strstr(r->err, "WARNING: ThreadSanitizer");
+    cr_assert(report == NULL,
+              "%s (ThreadSanitizer build): ThreadSanitizer found a data race (two threads "
+              "touch the same memory without a lock between them): %s. Its report "
+              "starts:\n%.1500s",
+              program, why, report);
+}
+
 /* 0 if this process can create an io_uring, else -errno. */
 static int uring_probe(void)
 {

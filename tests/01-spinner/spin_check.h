@@ -79,6 +79,13 @@ void spin_test_stop_latency(const char *program);
 /* --seconds 0.5: CPU time (user + system) at most 5 % of the wall time. */
 void spin_test_no_busy_wait(const char *program);
 
+/* Runs the ThreadSanitizer build of lab program (or driver) `program` with `args`
+ * (NULL-terminated) and stdin_text (NULL: /dev/null) into *r, and fails the test with
+ * `why` (the likely causes) and the start of the report if ThreadSanitizer reports
+ * anything. Fails the test if CONCLAB_TSAN_BIN is not set. */
+void spin_run_tsan(struct run_result *r, const char *program, const char *const *args,
+                   const char *stdin_text, double timeout_s, const char *why);
+
 /* Waits for the first frame of a started run; fails the test if none comes. */
 void spin_wait_for_first_frame(struct run_handle *h, const char *program);
 
