@@ -812,7 +812,7 @@ static void unfreeze(void)
 
 struct releaser {
     struct gil *gil;
-    atomic_bool holding, go, returned;
+    atomic_bool holding, go, releasing, returned;
     int64_t released_ns, returned_ns;
 };
 
@@ -824,6 +824,7 @@ static void *releaser_main(void *arg)
     while (!atomic_load(&r->go))
         clock_sleep_ns(200 * CLOCK_NS_PER_US);
     r->released_ns = now_ns();
+    atomic_store(&r->releasing, true);
     gil_release(r->gil);
     r->returned_ns = now_ns();
     atomic_store(&r->returned, true);
@@ -842,6 +843,7 @@ static void spurious_forced(char *args)
     struct releaser r = {.gil = &gil};
     atomic_init(&r.holding, false);
     atomic_init(&r.go, false);
+    atomic_init(&r.releasing, false);
     atomic_init(&r.returned, false);
     pthread_t holder, thread;
     start_thread(&holder, releaser_main, &r);
@@ -860,29 +862,39 @@ static void spurious_forced(char *args)
         clock_sleep_ns(MS);
         gil_get_stats(&gil, &stats);
     } while (stats.drop_requests == 0 && now_ns() < give_up);
-    /* Freeze the waiter: it cannot take the GIL until it is let go. */
-    int error = pthread_kill(thread, SIGUSR1);
-    if (error != 0) {
-        report("freeze-failed %s", strerror(error));
-        exit(1);
+    /* Freeze the waiter: it cannot take the GIL until it is let go. Without a request
+     * (or with a waiter that already has the GIL) there is nothing to check. */
+    bool clean = false, unpoked = false;
+    if (stats.drop_requests > 0 && !atomic_load(&w.acquired)) {
+        int error = pthread_kill(thread, SIGUSR1);
+        if (error != 0) {
+            report("freeze-failed %s", strerror(error));
+            exit(1);
+        }
+        atomic_bool *is_frozen = &frozen;
+        clean = wait_for_flag(is_frozen, 2000 * MS);
     }
-    while (!atomic_load(&frozen))
-        clock_sleep_ns(100 * CLOCK_NS_PER_US);
     /* Frozen while it held the mutex (it was raising a request), the holder could not
      * even start its release: the run would say nothing. */
-    bool clean = pthread_mutex_trylock(&gil.mutex) == 0;
-    if (clean)
+    if (clean && pthread_mutex_trylock(&gil.mutex) == 0)
         pthread_mutex_unlock(&gil.mutex);
+    else
+        clean = false;
     atomic_store(&r.go, true);
-    /* First 10 ms with no wake-up at all, then one every ms. */
-    clock_sleep_ns(10 * MS);
-    bool unpoked = atomic_load(&r.returned);
-    for (int i = 0; i < poke_ms; i++) {
-        clock_sleep_ns(MS);
-        poke(&gil, &gil.switch_cond);
+    if (clean) {
+        /* First 10 ms after the holder calls gil_release with no wake-up at all, then
+         * one every ms. */
+        wait_for_flag(&r.releasing, 5000 * MS);
+        clock_sleep_ns(10 * MS);
+        unpoked = atomic_load(&r.returned);
+        for (int i = 0; i < poke_ms; i++) {
+            clock_sleep_ns(MS);
+            poke(&gil, &gil.switch_cond);
+        }
     }
     bool early = atomic_load(&r.returned);
-    unfreeze();
+    if (atomic_load(&frozen))
+        unfreeze();
     join_or_stuck(thread, 5, "spurious-forced");
     join_or_stuck(holder, 5, "spurious-forced");
     report("spurious-forced clean %d requests %" PRIu64 " returned-unpoked %d returned-early %d"

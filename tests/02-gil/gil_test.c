@@ -845,7 +845,7 @@ GRADED(gil, counters_and_requests_have_no_data_races)
 
     /* Old GIL: a tick drop hands the GIL over, and the waiter reads the counters at once,
      * while the holder may still be finishing its tick drop. */
-    const int rounds = 30;
+    const int rounds = 20;
     snprintf(command, sizeof command, "tsan-ticks %ld %d\n", random_between(1, 3), rounds);
     out = tsan_play(command,
                     "old GIL: a waiter got the GIL at a tick drop and read gil_get_stats at "
