@@ -549,6 +549,22 @@ GRADED(gil, a_forced_release_waits_for_a_real_switch)
 
 /* ----------------------------------------------------------------- no spinning */
 
+/* The scheduler state of a thread of process pid, from /proc: 'R' running or waiting
+ * for a core, 'S' asleep (on a condition variable, a mutex, a sleep), ... */
+static char thread_state(pid_t pid, int tid)
+{
+    char path[64], text[1024];
+    snprintf(path, sizeof path, "/proc/%d/task/%d/stat", (int)pid, tid);
+    FILE *f = fopen(path, "r");
+    cr_assert_not_null(f, "could not read %s (the waiting thread ended?)", path);
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    const char *p = strrchr(text, ')');
+    cr_assert(p != NULL && p[1] == ' ' && p[2] != '\0', "unexpected format of %s", path);
+    return p[2];
+}
+
 /* CPU time (user + system) of a thread of process pid, in ms, from /proc. */
 static double thread_cpu_ms(pid_t pid, int tid)
 {
@@ -574,7 +590,8 @@ GRADED(gil, waiters_sleep_instead_of_spinning)
     struct driver d;
     driver_start(&d, LAB, DRIVER, 30);
     enum { WAITERS = 2 };
-    driver_send(&d, "hold-still 5000 %d", WAITERS);
+    /* A 1 s interval: a waiter that sleeps does not wake up while it is watched. */
+    driver_send(&d, "hold-still 1000000 %d", WAITERS);
     int tid[WAITERS];
     for (int i = 0; i < WAITERS; i++) {
         char *line = expect(&d, "waiter", 10, "the driver could not start a waiter", NULL);
@@ -583,16 +600,24 @@ GRADED(gil, waiters_sleep_instead_of_spinning)
     }
     free(expect(&d, "holding", 10, "the driver ended early", NULL));
     /* The holder keeps the GIL and never calls the eval breaker, like a C extension that
-     * does not release it: the waiters can only wait. Their CPU time, as the kernel
-     * counts it, over 400 ms of that. */
+     * does not release it: the waiters can only wait. Over 400 ms of that, their CPU
+     * time as the kernel counts it, and their state every 10 ms: a sleeping waiter is
+     * asleep ('S'); a spinning one is running or waiting for a core ('R'), which a busy
+     * machine does not hide the way it hides CPU time. */
+    enum { SAMPLES = 40 };
     const double hold_ms = 400;
     struct timespec pause = {0, 20 * 1000 * 1000};
     nanosleep(&pause, NULL);
     double cpu0[WAITERS], used[WAITERS];
+    int runnable[WAITERS] = {0};
     for (int i = 0; i < WAITERS; i++)
         cpu0[i] = thread_cpu_ms(d.run.pid, tid[i]);
-    pause.tv_nsec = (long)(hold_ms * 1e6);
-    nanosleep(&pause, NULL);
+    pause.tv_nsec = (long)(hold_ms / SAMPLES * 1e6);
+    for (int k = 0; k < SAMPLES; k++) {
+        nanosleep(&pause, NULL);
+        for (int i = 0; i < WAITERS; i++)
+            runnable[i] += thread_state(d.run.pid, tid[i]) == 'R';
+    }
     for (int i = 0; i < WAITERS; i++)
         used[i] = thread_cpu_ms(d.run.pid, tid[i]) - cpu0[i];
     driver_send(&d, "release");
@@ -612,13 +637,14 @@ GRADED(gil, waiters_sleep_instead_of_spinning)
                   "expected waiter %d to get the GIL after it was released, observed it "
                   "%.1f ms before. Likely cause: %s",
                   i + 1, (released - acquired) / MS, OUTSIDE);
-        cr_assert(used[i] < 60,
+        cr_assert(used[i] < 60 && runnable[i] <= SAMPLES / 4,
                   "expected a thread waiting for the GIL to sleep on the condition variable "
-                  "(a few ms of CPU at most), observed waiter %d burning %.0f ms of CPU in "
-                  "%.0f ms of waiting (the kernel's count). Likely cause: gil_acquire spins "
-                  "(unlocks and relocks the mutex, or polls `locked`) instead of waiting on "
-                  "`cond` with pthread_cond_timedwait / pthread_cond_wait",
-                  i + 1, used[i], hold_ms);
+                  "(asleep whenever looked at, a few ms of CPU at most), observed waiter %d "
+                  "running or ready to run in %d of %d looks over %.0f ms of waiting, and "
+                  "burning %.0f ms of CPU (the kernel's counts). Likely cause: gil_acquire "
+                  "spins (unlocks and relocks the mutex, or polls `locked`) instead of "
+                  "waiting on `cond` with pthread_cond_timedwait / pthread_cond_wait",
+                  i + 1, runnable[i], SAMPLES, hold_ms, used[i]);
     }
     finish(&d);
 }
