@@ -7,7 +7,10 @@
  * What they judge is mechanism: when each thread's units of work began and ended (two
  * threads never inside one at once), who had the GIL before whom (a waiter gets it only
  * after the holder let go), the counters of gil_get_stats, the given eval loop's count
- * of threads running bytecode at once, and, from /proc, the CPU time of waiting threads.
+ * of threads running bytecode at once, from /proc the CPU time and the scheduler state
+ * of waiting threads, and what ThreadSanitizer says of the driver built with it. Some
+ * scenarios cause what a loaded machine shows only now and then: wake-ups that change
+ * nothing (the driver broadcasts `cond` or `switch_cond`), a waiter that cannot run.
  * Timing bounds are one-sided or generous: a loaded machine only makes things slower,
  * and a condition-variable timeout never fires early. Every time a check compares was
  * taken in the thread it is about, after that thread was known to be running.
