@@ -9,7 +9,9 @@ can reach its function:
     variable a reachable function names: a call, or a function handed on as a pointer
     (a thread's start routine, a coroutine, a callback);
   - through every program of the lab that reachable test code names in a string
-    literal (program_path(LAB, "procs"), or a helper given "procs"): its main(), and on.
+    literal (program_path(LAB, "procs"), or a helper given "procs"): its main(), and on;
+    a driver (tests/<lab>/<name>_driver.c, driver_start(d, LAB, "queue_driver")) counts
+    as a program.
     A literal that is only compared (strcmp(program, "spinner_uring")) launches nothing.
 This over-approximates on purpose (a name counts even on a path the test never takes),
 so it never leaves out a test that could kill. When it cannot tell (a file clang cannot
@@ -90,8 +92,11 @@ def reach(lab, tests):
         nodes, external = _graph(lab)
     except ParseError:
         return {t: EVERYTHING for t in tests}
-    programs = {key[:-2]: (key, "main") for key, name in nodes
-                if name == "main" and not key.startswith("tests/")}
+    # The lab's programs, and its drivers (tests/<lab>/<name>_driver.c): a test that
+    # names "event_driver" runs the student's functions through that driver's main().
+    programs = {os.path.basename(key)[:-2]: (key, "main") for key, name in nodes
+                if name == "main" and (not key.startswith("tests/")
+                                       or key.endswith("_driver.c"))}
     out = {}
     for test in tests:
         tag = test.replace("/", "_")
