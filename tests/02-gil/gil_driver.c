@@ -18,9 +18,10 @@
  *   wake MODE INTERVAL_US HOLD_MS HOW
  *       the driver takes the GIL, starts a waiter, and once it is about to acquire,
  *       holds the GIL HOLD_MS more (HOW: sleep, or work: units and eval breakers, with
- *       no tick drop in old mode): "wake requested R released L acquired A early E
- *       requests D forced F" (E: the waiter held the GIL before the release), or
- *       "wake stuck" (3 s)
+ *       no tick drop in old mode, or poke: sleeping 1 ms at a time and broadcasting
+ *       `cond` in between, under the mutex, a wake-up that changes nothing): "wake
+ *       requested R released L acquired A early E requests D forced F" (E: the waiter
+ *       held the GIL before the release), or "wake stuck" (3 s)
  *   drop-early INTERVAL_US HOLD_MS       (new GIL) the same, holding by sleeping:
  *       "drop-early requested R released L acquired A requests D forced F"
  *   drop-cpu INTERVAL_US GIVEUP_MS       (new GIL) the holder runs units and eval
@@ -53,6 +54,26 @@
  *        reacquired Q waiter-requested W waiter-acquired A waiter-done D" (F: forced
  *        drops counted by the release); it stops after a trial with no request, then
  *       "forced-release forced F requests D"
+ *   spurious-forced INTERVAL_US POKE_MS  (new GIL) a holder thread takes the GIL; a
+ *       waiter asks for it until it has raised a drop request, and is then frozen (a
+ *       signal handler that blocks it until the driver lets it go), not holding the
+ *       mutex; the holder calls gil_release (forced: a request is pending) while the
+ *       driver broadcasts `switch_cond` every ms for POKE_MS (wake-ups with no switch),
+ *       after 10 ms without, then lets the waiter go: "spurious-forced clean C requests
+ *       D returned-unpoked U returned-early E released L returned R waiter-acquired A"
+ *       (C: the waiter was frozen without the mutex, so the check means something; U,
+ *       E: gil_release had returned before the first broadcast, before the waiter was
+ *       let go)
+ *   tsan-release INTERVAL_US TRIALS      (new GIL) per trial a holder sleeps 10
+ *       intervals (no eval breaker, no lock) while a waiter raises a drop request,
+ *       then calls gil_release: "tsan-release forced F requests D"
+ *   tsan-stats MODE THREADS CHECK RUN_MS  THREADS threads acquire, run 1 to 20 units
+ *       of interp_run, release, again, while another thread reads gil_get_stats all
+ *       the time: "tsan-stats switches S requests D forced F ticks T overlap O"
+ *   tsan-ticks CHECK ROUNDS              (old GIL) ROUNDS times: a holder pinned to one
+ *       core at the lowest priority runs the eval loop until a waiter on that core,
+ *       woken by a tick drop, has the GIL and has read gil_get_stats:
+ *       "tsan-ticks got G ticks T pinned P niced N"
  * A command still running after 12 s is reported as "<command> stuck" (so is a thread
  * that a scenario cannot join), and the driver ends. A command it cannot parse ends it
  * with status 2.
@@ -67,6 +88,7 @@
 #include <inttypes.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -269,15 +291,30 @@ static void hammer(char *args)
 
 /* ------------------------------------------------------------ wake and drop-early */
 
-/* Holds the GIL for hold_ns: sleeping, or working (units and eval breakers). */
-static void hold_for(struct gil *gil, int64_t hold_ns, bool work)
+/* Wakes every thread waiting on cond without changing anything: what a spurious
+ * wake-up (which POSIX allows) looks like to the waiters. */
+static void poke(struct gil *gil, pthread_cond_t *cond)
+{
+    pthread_mutex_lock(&gil->mutex);
+    pthread_cond_broadcast(cond);
+    pthread_mutex_unlock(&gil->mutex);
+}
+
+enum hold_how { HOLD_SLEEP, HOLD_WORK, HOLD_POKE };
+
+/* Holds the GIL for hold_ns: sleeping, working (units and eval breakers), or sleeping
+ * 1 ms at a time and poking `cond` in between. */
+static void hold_for(struct gil *gil, int64_t hold_ns, enum hold_how how)
 {
     int64_t end = now_ns() + hold_ns;
     uint64_t seed = 1;
     while (now_ns() < end) {
-        if (work) {
+        if (how == HOLD_WORK) {
             gil_eval_breaker(gil);
             burn_unit(seed++);
+        } else if (how == HOLD_POKE) {
+            clock_sleep_ns(MS < end - now_ns() ? MS : end - now_ns());
+            poke(gil, &gil->cond);
         } else {
             clock_sleep_ns(end - now_ns());
         }
@@ -291,7 +328,8 @@ static void wake(char *args)
     int hold_ms = 0;
     enum gil_mode mode = GIL_MODE_NEW;
     if (sscanf(args, "%15s %lld %d %15s", mode_name, &interval_us, &hold_ms, how) != 4 ||
-        gil_parse_mode(mode_name, &mode) != 0 || (strcmp(how, "sleep") && strcmp(how, "work")))
+        gil_parse_mode(mode_name, &mode) != 0 ||
+        (strcmp(how, "sleep") && strcmp(how, "work") && strcmp(how, "poke")))
         usage_error(args);
     struct gil gil;
     init_gil(&gil, mode, interval_us * CLOCK_NS_PER_US);
@@ -301,7 +339,10 @@ static void wake(char *args)
     waiter_init(&w, &gil);
     pthread_t thread;
     start_waiter(&thread, &w);
-    hold_for(&gil, hold_ms * MS, strcmp(how, "work") == 0);
+    hold_for(&gil, hold_ms * MS,
+             strcmp(how, "work") == 0   ? HOLD_WORK
+             : strcmp(how, "poke") == 0 ? HOLD_POKE
+                                        : HOLD_SLEEP);
     bool early = atomic_load(&w.acquired);
     int64_t released = now_ns();
     gil_release(&gil);
@@ -327,7 +368,7 @@ static void drop_early(char *args)
     waiter_init(&w, &gil);
     pthread_t thread;
     start_waiter(&thread, &w);
-    hold_for(&gil, hold_ms * MS, false);
+    hold_for(&gil, hold_ms * MS, HOLD_SLEEP);
     int64_t released = now_ns();
     gil_release(&gil);
     join_or_stuck(thread, 3, "drop-early");
@@ -601,6 +642,7 @@ struct old_holder {
     bool got;            /* the waiter had the GIL before this thread released it */
     int64_t released_ns; /* when this thread called gil_release */
     bool pinned, niced;
+    void *(*waiter_main)(void *); /* NULL: waiter_main */
 };
 
 /* Puts the calling thread on one core; true if it worked. */
@@ -620,7 +662,13 @@ static void *old_holder_main(void *arg)
     h->pinned = pin_to(h->cpu);
     gil_acquire(h->interp->gil);
     pthread_t thread;
-    start_waiter(&thread, h->waiter); /* on the same core, at the usual priority */
+    /* The waiter: on the same core, at the usual priority. */
+    if (h->waiter_main != NULL) {
+        start_thread(&thread, h->waiter_main, h->waiter);
+        wait_for_flag(&h->waiter->requested, 5000 * MS);
+    } else {
+        start_waiter(&thread, h->waiter);
+    }
     /* The lowest priority: when a tick drop wakes the waiter, the scheduler lets the
      * waiter run before this thread takes the GIL back. Where that is not allowed the
      * handover only takes longer. */
@@ -724,6 +772,298 @@ static void forced_release(char *args)
     gil_destroy(&gil);
 }
 
+/* ------------------------------------------------------------ a forced release, poked */
+
+/* A thread that gets SIGUSR1 blocks in the handler until a byte comes on this pipe. */
+static int freeze_pipe[2] = {-1, -1};
+static atomic_bool frozen;
+
+static void freeze_handler(int signo)
+{
+    (void)signo;
+    int saved = errno;
+    atomic_store(&frozen, true);
+    char byte;
+    while (read(freeze_pipe[0], &byte, 1) < 0 && errno == EINTR)
+        continue;
+    atomic_store(&frozen, false);
+    errno = saved;
+}
+
+static void freeze_setup(void)
+{
+    if (freeze_pipe[0] >= 0)
+        return;
+    struct sigaction action = {.sa_handler = freeze_handler};
+    sigemptyset(&action.sa_mask);
+    if (pipe(freeze_pipe) != 0 || sigaction(SIGUSR1, &action, NULL) != 0) {
+        report("freeze-failed %s", strerror(errno));
+        exit(1);
+    }
+}
+
+static void unfreeze(void)
+{
+    if (write(freeze_pipe[1], "x", 1) != 1) {
+        report("freeze-failed %s", strerror(errno));
+        exit(1);
+    }
+}
+
+struct releaser {
+    struct gil *gil;
+    atomic_bool holding, go, releasing, returned;
+    int64_t released_ns, returned_ns;
+};
+
+static void *releaser_main(void *arg)
+{
+    struct releaser *r = arg;
+    gil_acquire(r->gil);
+    atomic_store(&r->holding, true);
+    while (!atomic_load(&r->go))
+        clock_sleep_ns(200 * CLOCK_NS_PER_US);
+    r->released_ns = now_ns();
+    atomic_store(&r->releasing, true);
+    gil_release(r->gil);
+    r->returned_ns = now_ns();
+    atomic_store(&r->returned, true);
+    return NULL;
+}
+
+static void spurious_forced(char *args)
+{
+    long long interval_us = 0;
+    int poke_ms = 0;
+    if (sscanf(args, "%lld %d", &interval_us, &poke_ms) != 2 || poke_ms < 1)
+        usage_error(args);
+    freeze_setup();
+    struct gil gil;
+    init_gil(&gil, GIL_MODE_NEW, interval_us * CLOCK_NS_PER_US);
+    struct releaser r = {.gil = &gil};
+    atomic_init(&r.holding, false);
+    atomic_init(&r.go, false);
+    atomic_init(&r.releasing, false);
+    atomic_init(&r.returned, false);
+    pthread_t holder, thread;
+    start_thread(&holder, releaser_main, &r);
+    atomic_bool *holding = &r.holding;
+    if (!wait_for_flag(holding, 5000 * MS)) {
+        report("spurious-forced stuck");
+        _exit(0);
+    }
+    struct waiter w;
+    waiter_init(&w, &gil);
+    start_waiter(&thread, &w);
+    /* Until the waiter has asked the holder (which never reaches an eval breaker). */
+    struct gil_stats stats;
+    int64_t give_up = now_ns() + 3000 * MS;
+    do {
+        clock_sleep_ns(MS);
+        gil_get_stats(&gil, &stats);
+    } while (stats.drop_requests == 0 && now_ns() < give_up);
+    /* Freeze the waiter: it cannot take the GIL until it is let go. Without a request
+     * (or with a waiter that already has the GIL) there is nothing to check. */
+    bool clean = false, unpoked = false;
+    if (stats.drop_requests > 0 && !atomic_load(&w.acquired)) {
+        int error = pthread_kill(thread, SIGUSR1);
+        if (error != 0) {
+            report("freeze-failed %s", strerror(error));
+            exit(1);
+        }
+        atomic_bool *is_frozen = &frozen;
+        clean = wait_for_flag(is_frozen, 2000 * MS);
+    }
+    /* Frozen while it held the mutex (it was raising a request), the holder could not
+     * even start its release: the run would say nothing. */
+    if (clean && pthread_mutex_trylock(&gil.mutex) == 0)
+        pthread_mutex_unlock(&gil.mutex);
+    else
+        clean = false;
+    atomic_store(&r.go, true);
+    if (clean) {
+        /* First 10 ms after the holder calls gil_release with no wake-up at all, then
+         * one every ms. */
+        wait_for_flag(&r.releasing, 5000 * MS);
+        clock_sleep_ns(10 * MS);
+        unpoked = atomic_load(&r.returned);
+        for (int i = 0; i < poke_ms; i++) {
+            clock_sleep_ns(MS);
+            poke(&gil, &gil.switch_cond);
+        }
+    }
+    bool early = atomic_load(&r.returned);
+    if (atomic_load(&frozen))
+        unfreeze();
+    join_or_stuck(thread, 5, "spurious-forced");
+    join_or_stuck(holder, 5, "spurious-forced");
+    report("spurious-forced clean %d requests %" PRIu64 " returned-unpoked %d returned-early %d"
+           " released %" PRId64 " returned %" PRId64 " waiter-acquired %" PRId64,
+           clean, stats.drop_requests, unpoked, early, r.released_ns, r.returned_ns, w.acquired_ns);
+    gil_destroy(&gil);
+}
+
+/* ------------------------------------------------------------ for ThreadSanitizer */
+
+/* Scenarios where a field of struct gil accessed without its lock (or a plain access
+ * to drop_request) meets another thread's access with nothing ordering them, so that
+ * the driver built with ThreadSanitizer reports it. */
+
+static void tsan_release(char *args)
+{
+    long long interval_us = 0;
+    int trials = 0;
+    if (sscanf(args, "%lld %d", &interval_us, &trials) != 2 || trials < 1 || interval_us < 1)
+        usage_error(args);
+    struct gil gil;
+    init_gil(&gil, GIL_MODE_NEW, interval_us * CLOCK_NS_PER_US);
+    for (int k = 0; k < trials; k++) {
+        gil_acquire(&gil);
+        struct waiter w;
+        waiter_init(&w, &gil);
+        pthread_t thread;
+        start_waiter(&thread, &w);
+        /* No lock and no eval breaker meanwhile: only gil_release looks at the request
+         * the waiter raised. */
+        clock_sleep_ns(10 * interval_us * CLOCK_NS_PER_US);
+        gil_release(&gil);
+        join_or_stuck(thread, 5, "tsan-release");
+    }
+    struct gil_stats stats;
+    gil_get_stats(&gil, &stats);
+    report("tsan-release forced %" PRIu64 " requests %" PRIu64, stats.forced_drops,
+           stats.drop_requests);
+    gil_destroy(&gil);
+}
+
+struct stats_worker {
+    struct interp *interp;
+    pthread_barrier_t *start;
+    int64_t run_ns;
+    unsigned seed;
+};
+
+static void *stats_worker_main(void *arg)
+{
+    struct stats_worker *s = arg;
+    pthread_barrier_wait(s->start);
+    int64_t end = now_ns() + s->run_ns;
+    while (now_ns() < end) {
+        gil_acquire(s->interp->gil);
+        interp_run(s->interp, 1 + (uint64_t)(rand_r(&s->seed) % 20));
+        gil_release(s->interp->gil);
+    }
+    return NULL;
+}
+
+struct monitor {
+    struct gil *gil;
+    atomic_bool stop;
+};
+
+static void *monitor_main(void *arg)
+{
+    struct monitor *m = arg;
+    struct gil_stats stats;
+    while (!atomic_load(&m->stop)) {
+        gil_get_stats(m->gil, &stats);
+        sched_yield();
+    }
+    return NULL;
+}
+
+static void tsan_stats(char *args)
+{
+    char mode_name[16];
+    int threads = 0, run_ms = 0;
+    long long check = 0;
+    enum gil_mode mode = GIL_MODE_NEW;
+    if (sscanf(args, "%15s %d %lld %d", mode_name, &threads, &check, &run_ms) != 4 ||
+        gil_parse_mode(mode_name, &mode) != 0 || threads < 1 || threads > 16 || check < 1)
+        usage_error(args);
+    struct gil gil;
+    init_gil(&gil, mode, 200 * CLOCK_NS_PER_US);
+    gil_set_check_interval(&gil, (uint64_t)check);
+    struct interp interp;
+    interp_init(&interp, &gil);
+    pthread_barrier_t start;
+    pthread_barrier_init(&start, NULL, (unsigned)threads);
+    struct monitor m = {.gil = &gil};
+    atomic_init(&m.stop, false);
+    pthread_t monitor, t[16];
+    start_thread(&monitor, monitor_main, &m);
+    struct stats_worker s[16];
+    for (int i = 0; i < threads; i++) {
+        s[i] = (struct stats_worker){
+            .interp = &interp, .start = &start, .run_ns = run_ms * MS, .seed = (unsigned)i + 1};
+        start_thread(&t[i], stats_worker_main, &s[i]);
+    }
+    for (int i = 0; i < threads; i++)
+        join_or_stuck(t[i], run_ms / 1000.0 + 5, "tsan-stats");
+    atomic_store(&m.stop, true);
+    join_or_stuck(monitor, 5, "tsan-stats");
+    struct gil_stats stats;
+    gil_get_stats(&gil, &stats);
+    report("tsan-stats switches %" PRIu64 " requests %" PRIu64 " forced %" PRIu64 " ticks %" PRIu64
+           " overlap %d",
+           stats.switches, stats.drop_requests, stats.forced_drops, stats.tick_drops,
+           interp_max_overlap(&interp));
+    pthread_barrier_destroy(&start);
+    gil_destroy(&gil);
+}
+
+static void *stats_waiter_main(void *arg)
+{
+    struct waiter *w = arg;
+    atomic_store(&w->requested, true);
+    gil_acquire(w->gil);
+    /* Right after the handover, while the old holder may still be in its tick drop. */
+    struct gil_stats stats;
+    gil_get_stats(w->gil, &stats);
+    atomic_store(&w->acquired, true);
+    gil_release(w->gil);
+    return NULL;
+}
+
+static void tsan_ticks(char *args)
+{
+    long long check = 0;
+    int rounds = 0;
+    if (sscanf(args, "%lld %d", &check, &rounds) != 2 || check < 1 || rounds < 1)
+        usage_error(args);
+    struct gil gil;
+    init_gil(&gil, GIL_MODE_OLD, 0);
+    gil_set_check_interval(&gil, (uint64_t)check);
+    struct interp interp;
+    interp_init(&interp, &gil);
+    cpu_set_t allowed;
+    int cpu = -1;
+    if (sched_getaffinity(0, sizeof allowed, &allowed) == 0)
+        for (int i = 0; i < CPU_SETSIZE && cpu < 0; i++)
+            if (CPU_ISSET(i, &allowed))
+                cpu = i;
+    int got = 0;
+    bool pinned = false, niced = false;
+    for (int k = 0; k < rounds; k++) {
+        struct waiter w;
+        waiter_init(&w, &gil);
+        struct old_holder h = {
+            .interp = &interp, .waiter = &w, .cpu = cpu, .give_up_ns = 1000 * MS};
+        h.waiter_main = stats_waiter_main;
+        pthread_t thread;
+        start_thread(&thread, old_holder_main, &h);
+        join_or_stuck(thread, 5, "tsan-ticks");
+        got += h.got;
+        pinned = h.pinned;
+        niced = h.niced;
+    }
+    struct gil_stats stats;
+    gil_get_stats(&gil, &stats);
+    report("tsan-ticks got %d ticks %" PRIu64 " pinned %d niced %d", got, stats.tick_drops, pinned,
+           niced);
+    gil_destroy(&gil);
+}
+
 /* ------------------------------------------------------------ commands */
 
 /* A command runs in a thread of its own, so that a scenario blocked for good in the
@@ -758,6 +1098,10 @@ int main(void)
         {"ticks", ticks, NULL},
         {"old-handover", old_handover, NULL},
         {"forced-release", forced_release, NULL},
+        {"spurious-forced", spurious_forced, NULL},
+        {"tsan-release", tsan_release, NULL},
+        {"tsan-stats", tsan_stats, NULL},
+        {"tsan-ticks", tsan_ticks, NULL},
     };
     static char line[4096];
     while (fgets(line, sizeof line, stdin) != NULL) {

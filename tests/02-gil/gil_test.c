@@ -7,7 +7,10 @@
  * What they judge is mechanism: when each thread's units of work began and ended (two
  * threads never inside one at once), who had the GIL before whom (a waiter gets it only
  * after the holder let go), the counters of gil_get_stats, the given eval loop's count
- * of threads running bytecode at once, and, from /proc, the CPU time of waiting threads.
+ * of threads running bytecode at once, from /proc the CPU time and the scheduler state
+ * of waiting threads, and what ThreadSanitizer says of the driver built with it. Some
+ * scenarios cause what a loaded machine shows only now and then: wake-ups that change
+ * nothing (the driver broadcasts `cond` or `switch_cond`), a waiter that cannot run.
  * Timing bounds are one-sided or generous: a loaded machine only makes things slower,
  * and a condition-variable timeout never fires early. Every time a check compares was
  * taken in the thread it is about, after that thread was known to be running.
@@ -250,6 +253,36 @@ GRADED(gil, wakes_a_waiter_on_release)
     finish(&d);
 }
 
+/* A waiter woken while the GIL is still held (a spurious wake-up, which POSIX allows,
+ * or a wake-up another thread won the race for) must wait again. The driver makes such
+ * wake-ups: it broadcasts `cond` every ms while it holds the GIL. */
+GRADED(gil, a_waiter_woken_while_the_gil_is_held_waits_again)
+{
+    struct driver d;
+    driver_start(&d, LAB, DRIVER, 30);
+    const char *modes[] = {"old", "new"};
+    for (int i = 0; i < 2; i++) {
+        long hold_ms = random_between(60, 120);
+        driver_send(&d, "wake %s 2000000 %ld poke", modes[i], hold_ms);
+        char *line = expect(&d, "wake", 15, "a crash in gil_acquire or gil_release?", NULL);
+        long long requested = field(line, "requested"), released = field(line, "released");
+        long long acquired = field(line, "acquired");
+        bool early = field(line, "early") != 0;
+        free(line);
+        cr_assert(!early && acquired >= released,
+                  "%s GIL: a thread held the GIL for %ld ms while another waited, and "
+                  "broadcast `cond` every ms meanwhile (a wake-up that changes nothing, as a "
+                  "spurious one would): expected the waiter to go back to waiting until the "
+                  "release, observed it return from gil_acquire %.1f ms after it asked, %.1f "
+                  "ms before the release. Likely cause: gil_acquire looks at `locked` once, "
+                  "with `if`; a woken waiter must look again, `while (gil->locked)` around "
+                  "the wait (%s)",
+                  modes[i], hold_ms, (acquired - requested) / MS, (released - acquired) / MS,
+                  i == 0 ? "the old GIL's wait, without a timeout, too" : "each timed wait");
+    }
+    finish(&d);
+}
+
 /* ----------------------------------------------------------------- drop request */
 
 GRADED(gil, raises_a_drop_request_only_after_a_full_interval)
@@ -463,7 +496,77 @@ GRADED(gil, a_release_with_a_pending_request_is_forced)
     finish(&d);
 }
 
+/* A forced release returns only once another thread has taken the GIL, whatever wakes
+ * it meanwhile. The driver freezes the waiter (it cannot take the GIL), lets the holder
+ * release with the waiter's drop request pending, and broadcasts `switch_cond` every ms:
+ * wake-ups with no switch behind them. */
+GRADED(gil, a_forced_release_waits_for_a_real_switch)
+{
+    struct driver d;
+    driver_start(&d, LAB, DRIVER, 40);
+    const int poke_ms = 40;
+    long interval_ms = 0;
+    bool clean = false;
+    long long requests = 0;
+    bool unpoked = false, early = false;
+    for (int attempt = 0; attempt < 3 && !clean; attempt++) {
+        interval_ms = random_between(3, 8);
+        driver_send(&d, "spurious-forced %ld %d", interval_ms * 1000, poke_ms);
+        char *line = expect(&d, "spurious-forced", 20, "a crash in gil_release?",
+                            "the forced release, or the waiter let go afterwards, did not "
+                            "end within 5 s: once the waiter has taken the GIL, does taking "
+                            "it broadcast `switch_cond`, and does the releasing thread then "
+                            "see last_holder changed?");
+        clean = field(line, "clean") != 0;
+        requests = field(line, "requests");
+        unpoked = field(line, "returned-unpoked") != 0;
+        early = field(line, "returned-early") != 0;
+        free(line);
+        cr_assert(requests >= 1,
+                  "a thread held the GIL (never calling the eval breaker) while another "
+                  "waited: expected the waiter to raise a drop request after one %ld ms "
+                  "interval, observed none in 3 s (see "
+                  "gil/raises_a_drop_request_only_after_a_full_interval)",
+                  interval_ms);
+    }
+    if (!clean)
+        cr_skip_test("in 3 runs the waiter was always stopped while it held the GIL's mutex: "
+                     "the check could not be made");
+    cr_assert(!unpoked, "a thread released the GIL while a drop request was pending and the waiter "
+                        "that raised it could not run: expected gil_release to wait until another "
+                        "thread had taken the GIL, observed it return at once (within 10 ms, with "
+                        "nothing waking it). Likely cause: gil_release ignores the pending request "
+                        "(see gil/a_release_with_a_pending_request_is_forced): a release while "
+                        "`drop_request` is set is forced, and waits on `switch_cond`");
+    cr_assert(!early,
+              "a thread released the GIL while a drop request was pending and the waiter "
+              "that raised it could not run; `switch_cond` was broadcast every ms for %d ms "
+              "with no switch (wake-ups that change nothing, as spurious ones would): "
+              "expected gil_release to keep waiting until another thread had taken the GIL, "
+              "observed it return while nobody had. Likely cause: the forced release checks "
+              "last_holder once, with `if`; wait in a loop, `while (gil->last_holder == "
+              "gil_self())`, since a woken thread must look again",
+              poke_ms);
+    finish(&d);
+}
+
 /* ----------------------------------------------------------------- no spinning */
+
+/* The scheduler state of a thread of process pid, from /proc: 'R' running or waiting
+ * for a core, 'S' asleep (on a condition variable, a mutex, a sleep), ... */
+static char thread_state(pid_t pid, int tid)
+{
+    char path[64], text[1024];
+    snprintf(path, sizeof path, "/proc/%d/task/%d/stat", (int)pid, tid);
+    FILE *f = fopen(path, "r");
+    cr_assert_not_null(f, "could not read %s (the waiting thread ended?)", path);
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    const char *p = strrchr(text, ')');
+    cr_assert(p != NULL && p[1] == ' ' && p[2] != '\0', "unexpected format of %s", path);
+    return p[2];
+}
 
 /* CPU time (user + system) of a thread of process pid, in ms, from /proc. */
 static double thread_cpu_ms(pid_t pid, int tid)
@@ -490,7 +593,8 @@ GRADED(gil, waiters_sleep_instead_of_spinning)
     struct driver d;
     driver_start(&d, LAB, DRIVER, 30);
     enum { WAITERS = 2 };
-    driver_send(&d, "hold-still 5000 %d", WAITERS);
+    /* A 1 s interval: a waiter that sleeps does not wake up while it is watched. */
+    driver_send(&d, "hold-still 1000000 %d", WAITERS);
     int tid[WAITERS];
     for (int i = 0; i < WAITERS; i++) {
         char *line = expect(&d, "waiter", 10, "the driver could not start a waiter", NULL);
@@ -499,16 +603,24 @@ GRADED(gil, waiters_sleep_instead_of_spinning)
     }
     free(expect(&d, "holding", 10, "the driver ended early", NULL));
     /* The holder keeps the GIL and never calls the eval breaker, like a C extension that
-     * does not release it: the waiters can only wait. Their CPU time, as the kernel
-     * counts it, over 400 ms of that. */
+     * does not release it: the waiters can only wait. Over 400 ms of that, their CPU
+     * time as the kernel counts it, and their state every 10 ms: a sleeping waiter is
+     * asleep ('S'); a spinning one is running or waiting for a core ('R'), which a busy
+     * machine does not hide the way it hides CPU time. */
+    enum { SAMPLES = 40 };
     const double hold_ms = 400;
     struct timespec pause = {0, 20 * 1000 * 1000};
     nanosleep(&pause, NULL);
     double cpu0[WAITERS], used[WAITERS];
+    int runnable[WAITERS] = {0};
     for (int i = 0; i < WAITERS; i++)
         cpu0[i] = thread_cpu_ms(d.run.pid, tid[i]);
-    pause.tv_nsec = (long)(hold_ms * 1e6);
-    nanosleep(&pause, NULL);
+    pause.tv_nsec = (long)(hold_ms / SAMPLES * 1e6);
+    for (int k = 0; k < SAMPLES; k++) {
+        nanosleep(&pause, NULL);
+        for (int i = 0; i < WAITERS; i++)
+            runnable[i] += thread_state(d.run.pid, tid[i]) == 'R';
+    }
     for (int i = 0; i < WAITERS; i++)
         used[i] = thread_cpu_ms(d.run.pid, tid[i]) - cpu0[i];
     driver_send(&d, "release");
@@ -528,13 +640,14 @@ GRADED(gil, waiters_sleep_instead_of_spinning)
                   "expected waiter %d to get the GIL after it was released, observed it "
                   "%.1f ms before. Likely cause: %s",
                   i + 1, (released - acquired) / MS, OUTSIDE);
-        cr_assert(used[i] < 60,
+        cr_assert(used[i] < 60 && runnable[i] <= SAMPLES / 4,
                   "expected a thread waiting for the GIL to sleep on the condition variable "
-                  "(a few ms of CPU at most), observed waiter %d burning %.0f ms of CPU in "
-                  "%.0f ms of waiting (the kernel's count). Likely cause: gil_acquire spins "
-                  "(unlocks and relocks the mutex, or polls `locked`) instead of waiting on "
-                  "`cond` with pthread_cond_timedwait / pthread_cond_wait",
-                  i + 1, used[i], hold_ms);
+                  "(asleep whenever looked at, a few ms of CPU at most), observed waiter %d "
+                  "running or ready to run in %d of %d looks over %.0f ms of waiting, and "
+                  "burning %.0f ms of CPU (the kernel's counts). Likely cause: gil_acquire "
+                  "spins (unlocks and relocks the mutex, or polls `locked`) instead of "
+                  "waiting on `cond` with pthread_cond_timedwait / pthread_cond_wait",
+                  i + 1, runnable[i], SAMPLES, hold_ms, used[i]);
     }
     finish(&d);
 }
@@ -657,4 +770,127 @@ GRADED(gil, old_gil_hands_over_at_a_tick_drop)
               "back with gil_acquire",
               check, ticks);
     finish(&d);
+}
+
+/* ----------------------------------------------------------------- ThreadSanitizer */
+
+/* Plays scenarios on the driver built with ThreadSanitizer (one process each), where a
+ * field of struct gil accessed without its lock would meet another thread's access with
+ * nothing ordering them. Returns the driver's stdout; fails the test, saying `likely`,
+ * if ThreadSanitizer reported anything. */
+static char *tsan_play(const char *commands, const char *what, const char *likely)
+{
+    const char *path = tsan_program_path(LAB, DRIVER);
+    cr_assert(path != NULL,
+              "this test needs the ThreadSanitizer build of %s, but CONCLAB_TSAN_BIN is not "
+              "set: run it with `make grade` (or build with SAN=thread and set "
+              "CONCLAB_TSAN_BIN=build/tsan/<impl>)",
+              DRIVER);
+    const char *argv[] = {path, NULL};
+    const char *env[] = {"TSAN_OPTIONS=exitcode=66 second_deadlock_stack=1", NULL};
+    struct run_spec spec = {.argv = argv, .stdin_text = commands, .env = env, .timeout_s = 40};
+    struct run_result r;
+    cr_assert(run_program(&spec, &r), "could not start %s: %.200s", path, r.err);
+    const char *report = strstr(r.err, "WARNING: ThreadSanitizer");
+    cr_assert(report == NULL,
+              "%s: expected ThreadSanitizer to find nothing, observed a data race (two "
+              "threads touching the same memory, at least one writing, with no lock or "
+              "atomic between them). Likely cause: %s\nIts report starts:\n%.1500s",
+              what, likely, report);
+    cr_assert(strstr(r.out, " stuck\n") == NULL && !r.timed_out,
+              "%s (ThreadSanitizer build): expected every scenario to end, observed one "
+              "blocked for good. Likely cause: %s\noutput: %.300s",
+              what, BLOCKED, r.out);
+    cr_assert(r.exited && r.exit_code == 0,
+              "%s (ThreadSanitizer build): expected the driver to exit 0, it ended with %s. "
+              "stderr: %.500s",
+              what, run_describe_end(&r), r.err);
+    char *out = strdup(r.out);
+    run_result_free(&r);
+    return out;
+}
+
+/* The number after " key " in the report line of out that starts with prefix. */
+static long long out_field(const char *out, const char *prefix, const char *key)
+{
+    const char *line = strstr(out, prefix);
+    cr_assert_not_null(line, "expected the driver's report \"%s ...\", observed: %.300s", prefix,
+                       out);
+    char copy[512];
+    snprintf(copy, sizeof copy, "%.*s", (int)strcspn(line, "\n"), line);
+    return field(copy, key);
+}
+
+GRADED(gil, counters_and_requests_have_no_data_races)
+{
+    /* A waiter raises a drop request while the holder sleeps, holding no lock; then the
+     * holder calls gil_release, which reads the request. */
+    const int trials = 8;
+    char command[128];
+    snprintf(command, sizeof command, "tsan-release %ld %d\n", random_between(1000, 3000), trials);
+    char *out = tsan_play(command,
+                          "new GIL: a holder called gil_release just after a waiter raised a "
+                          "drop request",
+                          "gil_release reads `drop_request` without the mutex, while a waiter "
+                          "may be writing it: that read must be atomic (atomic_load), as the "
+                          "eval breaker's is (gil.h: written under the mutex, read without it "
+                          "by the holder)");
+    long long forced = out_field(out, "tsan-release", "forced");
+    free(out);
+    cr_assert(forced >= 1,
+              "new GIL (ThreadSanitizer build): %d times a holder released the GIL after a "
+              "waiter had waited 10 intervals for it: expected forced drops, the counter "
+              "says %lld. ThreadSanitizer's silence only counts for a GIL that works (see "
+              "gil/a_release_with_a_pending_request_is_forced)",
+              trials, forced);
+
+    /* Threads taking and releasing the GIL while another reads its counters. */
+    const char *const FIELDS =
+        "a field that gil.h marks `mutex:` (locked, last_holder, switch_number, "
+        "drop_requests, forced_drops, tick_drops) is read or written outside gil->mutex, "
+        "while gil_get_stats reads the counters under it: take the GIL (the helper that "
+        "sets locked and last_holder and counts the switch) and count every drop with the "
+        "mutex held, before it is unlocked";
+    const char *modes[] = {"new", "old"};
+    for (int i = 0; i < 2; i++) {
+        /* Old GIL: a tick drop at every eval-breaker call, as many chances as can be
+         * for a counter written just outside the mutex to meet the reader. */
+        snprintf(command, sizeof command, "tsan-stats %s 3 1 400\n", modes[i]);
+        char what[160];
+        snprintf(what, sizeof what,
+                 "%s GIL: 3 threads taking and releasing the GIL while a fourth called "
+                 "gil_get_stats all the time",
+                 modes[i]);
+        out = tsan_play(command, what, FIELDS);
+        long long switches = out_field(out, "tsan-stats", "switches");
+        long long overlap = out_field(out, "tsan-stats", "overlap");
+        free(out);
+        cr_assert(switches >= 2 && overlap <= 1,
+                  "%s (ThreadSanitizer build): expected the GIL to go from thread to thread "
+                  "(at least 2 switches) with one thread at a time running bytecode, observed "
+                  "%lld switches and %lld at once. ThreadSanitizer's silence only counts for "
+                  "a GIL that works (see gil/never_has_two_holders)",
+                  what, switches, overlap);
+    }
+
+    /* Old GIL: a tick drop hands the GIL over, and the waiter reads the counters at once,
+     * while the holder may still be finishing its tick drop. */
+    const int rounds = 20;
+    snprintf(command, sizeof command, "tsan-ticks %ld %d\n", random_between(1, 3), rounds);
+    out = tsan_play(command,
+                    "old GIL: a waiter got the GIL at a tick drop and read gil_get_stats at "
+                    "once",
+                    "`tick_drops` is counted outside gil->mutex (gil.h: it is protected by "
+                    "the mutex): by the time the holder counts its tick drop it has let go "
+                    "of the GIL, so another thread may be reading the counters; count it "
+                    "with the mutex held");
+    long long ticks = out_field(out, "tsan-ticks", "ticks");
+    long long got = out_field(out, "tsan-ticks", "got");
+    free(out);
+    cr_assert(got >= 1 && ticks >= 1,
+              "old GIL (ThreadSanitizer build): a holder ran the eval loop until a waiter "
+              "had the GIL, %d times: expected the waiter to get it at a tick drop, observed "
+              "it %lld times, with %lld tick drops counted. ThreadSanitizer's silence only "
+              "counts for a GIL that works (see gil/old_gil_hands_over_at_a_tick_drop)",
+              rounds, got, ticks);
 }

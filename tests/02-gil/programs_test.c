@@ -173,10 +173,15 @@ GRADED(gil_io, convoy_costs_about_one_interval)
               "wait of one interval, or a CPU thread that lets go unasked; far more, that "
               "the drop request or the forced switch is slow",
               at5);
-    double at2 = convoy_median_retrying("2000", 2.0, 12.0);
-    cr_assert(at2 >= 2.0 && at2 <= 12.0,
+    /* The upper bound is wide: on a loaded machine the CPU thread waits for a core
+     * before it can answer the drop request, and at 2 ms that wait is not small. */
+    double at2 = convoy_median_retrying("2000", 2.0, 20.0);
+    cr_assert(at2 >= 2.0 && at2 <= 20.0,
               "gil_io, 1 CPU thread, 2 ms interval: median I/O iteration %.2f ms (best of 3 "
-              "runs); expected about 1 ms + 2 ms (accepted 2 to 12 ms)",
+              "runs); expected about 1 ms + 2 ms (accepted 2 to 20 ms). Far less means the "
+              "I/O thread got the GIL back before a whole interval passed (a drop request "
+              "raised on every wait); far more, that the drop request or the forced switch "
+              "is slow",
               at2);
 }
 
