@@ -9,7 +9,8 @@ can reach its function:
     variable a reachable function names: a call, or a function handed on as a pointer
     (a thread's start routine, a coroutine, a callback);
   - through every program of the lab that reachable test code names in a string
-    literal (program_path(LAB, "procs"), or a helper given "procs"): its main(), and on.
+    literal (program_path(LAB, "procs"), or a helper given "procs"): its main(), and on;
+    a test's driver (driver_start(&d, LAB, "queue_driver", ...)) counts as a program.
     A literal that is only compared (strcmp(program, "spinner_uring")) launches nothing.
 This over-approximates on purpose (a name counts even on a path the test never takes),
 so it never leaves out a test that could kill. When it cannot tell (a file clang cannot
@@ -92,6 +93,11 @@ def reach(lab, tests):
         return {t: EVERYTHING for t in tests}
     programs = {key[:-2]: (key, "main") for key, name in nodes
                 if name == "main" and not key.startswith("tests/")}
+    # A driver (tests/<lab>/<name>_driver.c) is a program too, built from the student's
+    # files: a test that names it runs the functions it calls.
+    programs.update({key[len("tests/"):-2]: (key, "main") for key, name in nodes
+                     if name == "main" and key.startswith("tests/")
+                     and key.endswith("_driver.c")})
     out = {}
     for test in tests:
         tag = test.replace("/", "_")
