@@ -391,8 +391,7 @@ GRADED(procs, workers_speak_the_pipe_protocol)
         sent_ns = now_ns();
         ssize_t w = write(jobs_out, jobs, sizeof jobs);
         ready = w == (ssize_t)sizeof jobs;
-        for (double end = now_s() + 10;
-             ready && got_bytes < 4 * sizeof got[0] && now_s() < end;) {
+        for (double end = now_s() + 10; ready && got_bytes < 4 * sizeof got[0] && now_s() < end;) {
             ssize_t n = read(results_in, (char *)got + got_bytes, sizeof got - got_bytes);
             if (n > 0)
                 got_bytes += (size_t)n;
