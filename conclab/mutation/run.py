@@ -56,6 +56,16 @@ class Result:
     tests_run: int = 0
 
 
+def _add_used_solutions(impl, lab):
+    """The reference's student files of the labs that lab links in (USES: lab 03's
+    threads --gil runs lab 02's gil.c), so that their tests judge lab's mutant, not the
+    other lab's starter."""
+    for used in kit.uses(lab):
+        src = kit.path("solutions", used)
+        if os.path.isdir(src) and not os.path.exists(os.path.join(impl, used)):
+            shutil.copytree(src, os.path.join(impl, used))
+
+
 def materialize(mutant, base=BASE):
     """Writes the mutant's folder of student files; returns the impl folder."""
     folder = os.path.join(base, mutant.lab, mutant.slug)
@@ -66,6 +76,7 @@ def materialize(mutant, base=BASE):
         src = kit.path("solutions", mutant.lab, name)
         if os.path.isfile(src):
             shutil.copyfile(src, os.path.join(impl, mutant.lab, name))
+    _add_used_solutions(impl, mutant.lab)
     with open(os.path.join(impl, mutant.lab, mutant.file), "wb") as f:
         f.write(mutant.mutated)
     with open(os.path.join(folder, "mutant.diff"), "w", encoding="utf-8") as f:
@@ -107,6 +118,7 @@ def baseline(ws, entries, grade=True):
     reference = os.path.join(BASE, ws.lab, "reference", "impl")
     shutil.rmtree(reference, ignore_errors=True)
     shutil.copytree(kit.path("solutions", ws.lab), os.path.join(reference, ws.lab))
+    _add_used_solutions(reference, ws.lab)
     for san in [None] + (["thread"] if any(e.tsan for e in entries) else []):
         ok, log = ws.make(reference, san)
         if not ok:

@@ -5,7 +5,8 @@
  * Two threads: the holder takes the GIL and keeps it until the waiter, which has asked
  * for it, sleeps in gil_acquire() (or got it: a broken GIL), and 20 ms more; then it
  * lets go. Each step has a deadline, so an unfinished GIL makes this
- * report a step as missing, never hang. It prints, one per line:
+ * report a step as missing, never hang. The GIL is a new one, or an old one (part C of
+ * lab 02) with the argument "old". It prints, one per line:
  *   held 0|1       the holder's gil_acquire() on a free GIL returned
  *   taken 0|1|2    the waiter got the GIL: 1 after the holder's release, 2 before it
  *   released 0|1   the holder's gil_release() returned once the waiter had the GIL
@@ -90,10 +91,11 @@ static int wait_for(atomic_int *flag, int seconds)
     return atomic_load(flag);
 }
 
-int main(void)
+int main(int argc, char *argv[])
 {
     static struct probe p; /* static: a stuck thread may outlive main's checks */
-    if (gil_init(&p.gil, GIL_MODE_NEW, 0) < 0) {
+    enum gil_mode mode = argc > 1 && strcmp(argv[1], "old") == 0 ? GIL_MODE_OLD : GIL_MODE_NEW;
+    if (gil_init(&p.gil, mode, 0) < 0) {
         printf("init-failed\n");
         return 1;
     }

@@ -681,3 +681,57 @@ GRADED(procs, rejects_bad_input)
               run_describe_end(&help));
     run_result_free(&help);
 }
+
+GRADED(procs, parent_sleeps_while_its_workers_compute)
+{
+    /* Two numbers of seconds each: while both workers check them, the parent has nothing
+     * to write and nothing to read. It waits in poll(), asleep, using (almost) no CPU; a
+     * parent that polls the job pipe for room with nothing left to write, or with a zero
+     * timeout, spins and takes a share of the CPU like a worker. Measured against the
+     * workers' CPU over the same window, not the clock: a busy machine slows all three. */
+    char *input = pool_numbers_text((const uint64_t[]){PRIMES_SLOW_PRIME, PRIMES_SLOW_PRIME}, 2);
+    struct run_handle h;
+    pool_start("procs", (const char *[]){"2", "--numbers", "-", NULL}, input, 30, &h);
+    pid_t kids[2];
+    int busy = pool_wait_for_busy_workers(h.pid, 2, 0.05, kids, 10);
+    double parent0 = pool_cpu_seconds(h.pid), parent1 = parent0;
+    double worker0[2] = {-1, -1}, worker1[2] = {-1, -1};
+    bool measured = false;
+    if (busy == 2) {
+        for (int i = 0; i < 2; i++)
+            worker0[i] = worker1[i] = pool_cpu_seconds(kids[i]);
+        /* Until each worker has computed 0.5 s more (10 s at most). */
+        for (int waited = 0; waited < 1000 && !measured; waited++) {
+            sleep_s(0.01);
+            parent1 = pool_cpu_seconds(h.pid);
+            for (int i = 0; i < 2; i++)
+                worker1[i] = pool_cpu_seconds(kids[i]);
+            if (parent1 < 0 || worker1[0] < 0 || worker1[1] < 0)
+                break;
+            measured = worker1[0] - worker0[0] >= 0.5 && worker1[1] - worker0[1] >= 0.5;
+        }
+    }
+    kill(-h.pid, SIGKILL);
+    struct run_result r;
+    run_finish(&h, &r);
+    cr_assert(busy == 2,
+              "expected procs 2 to have 2 worker processes checking numbers within 10 s, "
+              "found %d (%s; output: %.200s)",
+              busy, run_describe_end(&r), r.out);
+    cr_assert(measured,
+              "procs 2 on two numbers of seconds each: its workers did not each compute 0.5 s "
+              "within 10 s, or the run ended (%s; output: %.300s)",
+              run_describe_end(&r), r.out);
+    double parent = parent1 - parent0;
+    double worker = (worker1[0] - worker0[0] + worker1[1] - worker0[1]) / 2;
+    cr_assert(parent < 0.25 * worker,
+              "while each of its 2 workers computed %.2f s (CPU), with no job left to write "
+              "and no result to read, the parent used %.2f s of CPU: expected it to sleep in "
+              "one poll() (report_poll()) until a pipe or the signalfd is ready, using almost "
+              "none. Does run_pool() ask for POLLOUT on the job pipe even when every job and "
+              "pill has been written (then poll() returns at once, again and again: a busy "
+              "loop), or poll with a zero timeout?",
+              worker, parent);
+    free(input);
+    run_result_free(&r);
+}

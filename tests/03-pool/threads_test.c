@@ -152,12 +152,22 @@ static int probe_step(const char *out, const char *step)
  * hands the GIL over on release. The GIL runs in gil_probe_driver (built from
  * labs/02-gil/gil.c), whose every step has a deadline: an unfinished GIL makes this
  * fail, never hang. */
-static void assert_lab02_gil_works(void)
+static void assert_lab02_gil_works(const char *mode)
 {
-    const char *argv[] = {program_path(LAB, "gil_probe_driver"), NULL};
+    const char *argv[] = {program_path(LAB, "gil_probe_driver"), mode, NULL};
     struct run_spec spec = {.argv = argv, .timeout_s = 30};
     struct run_result r;
     cr_assert(run_program(&spec, &r), "could not start %s", argv[0]);
+    if (mode != NULL) {
+        cr_assert(probe_step(r.out, "held") == 1 && probe_step(r.out, "taken") == 1 &&
+                      probe_step(r.out, "released") == 1,
+                  "this test uses your lab 02 old GIL (labs/02-gil/gil.c, GIL_MODE_OLD): "
+                  "finish lab 02 part C first. Tried as threads --gil=old uses it, one holder "
+                  "at a time, handed over at release, it reported (%s):\n%.200s",
+                  run_describe_end(&r), r.out);
+        run_result_free(&r);
+        return;
+    }
     cr_assert(probe_step(r.out, "held") == 1,
               FINISH_LAB02 ": gil_acquire() on a free GIL did not return (%s)",
               run_describe_end(&r));
@@ -181,20 +191,25 @@ struct gil_watch {
     uint64_t handovers; /* times a check paused while another computed */
 };
 
-/* Runs threads 3 --gil on 12 primes of about 10 ms each, asserts its results, and
- * reads its report into *watch. */
-static void run_with_the_gil(struct gil_watch *watch)
+/* Runs threads 3 with `option` (--gil or --gil=old) on 12 primes of about 10 ms each,
+ * asserts its results, and reads its report into *watch. */
+static void run_with_the_gil(struct gil_watch *watch, const char *option)
 {
-    assert_lab02_gil_works();
+    bool old = strcmp(option, "--gil=old") == 0;
+    assert_lab02_gil_works(NULL);
+    if (old)
+        assert_lab02_gil_works("old");
     uint64_t numbers[12];
     pool_primes_from(100000000000000ULL, numbers, 12);
     char *input = pool_numbers_text(numbers, 12);
-    struct run_result r = pool_run(
-        "threads", (const char *[]){"3", "--gil", "--numbers", "-", NULL}, input, NULL, 30);
-    assert_success(&r, "threads 3 --gil");
+    struct run_result r =
+        pool_run("threads", (const char *[]){"3", option, "--numbers", "-", NULL}, input, NULL, 30);
+    char what[32];
+    snprintf(what, sizeof what, "threads 3 %s", option);
+    assert_success(&r, what);
     struct pool_output po;
     pool_parse(r.out, &po);
-    pool_assert_results(&po, numbers, 12, "threads 3 --gil");
+    pool_assert_results(&po, numbers, 12, what);
     pool_output_free(&po);
     const char *report = strstr(r.err, "at most ");
     cr_assert(report != NULL &&
@@ -214,7 +229,7 @@ GRADED(threads, with_the_gil_computes_on_one_core_at_a_time)
      * the library counts the threads inside primes_is_prime_with_pauses(), between two
      * pauses, at the same moment (primes.h). */
     struct gil_watch watch;
-    run_with_the_gil(&watch);
+    run_with_the_gil(&watch, "--gil");
     cr_assert(watch.most != 0,
               "threads 3 --gil: no check called primes_is_prime_with_pauses() with a pause "
               "function, so the eval breaker never ran: with --gil, check() must check each "
@@ -235,7 +250,7 @@ GRADED(threads, with_the_gil_hands_over_at_the_eval_breaker)
      * the waiters ask for it (drop requests), and the holder lets go in the middle of a
      * check, in the eval breaker. */
     struct gil_watch watch;
-    run_with_the_gil(&watch);
+    run_with_the_gil(&watch, "--gil");
     cr_assert(watch.most == 1,
               "threads 3 --gil: %d threads computed at the same moment: first make the GIL "
               "let one thread compute at a time (threads/with_the_gil_computes_on_one_core_"
@@ -271,4 +286,23 @@ GRADED(threads, rejects_bad_input)
                   bad[i][0], bad[i][1] ? bad[i][1] : "", run_describe_end(&r));
         run_result_free(&r);
     }
+}
+
+GRADED(threads, with_the_old_gil_computes_on_one_core_at_a_time)
+{
+    /* --gil=old: lab 02's old GIL (part C), which lets go every check interval and takes
+     * the GIL straight back. A different lock, the same promise: one thread computes. */
+    struct gil_watch watch;
+    run_with_the_gil(&watch, "--gil=old");
+    cr_assert(watch.most != 0,
+              "threads 3 --gil=old: no check called primes_is_prime_with_pauses() with a "
+              "pause function: with --gil (of any mode), check() checks each number with it, "
+              "its pause function calling gil_eval_breaker()");
+    cr_assert(watch.most == 1,
+              "threads 3 --gil=old: %d threads were computing at the same moment: with the "
+              "old GIL as with the new one, check() holds the GIL (gil_acquire) from before "
+              "primes_is_prime_with_pauses() until after it (gil_release), whatever the "
+              "mode; the GIL's mode only changes how the holder lets go in "
+              "gil_eval_breaker(). (The GIL is your lab 02's, labs/02-gil/gil.c, part C.)",
+              watch.most);
 }
