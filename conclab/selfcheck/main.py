@@ -18,7 +18,7 @@ builds, each compiler and sanitizer in its own folder; the lib's unit tests; the
 sanitizer runs; the script tests, a few at a time; the build of the shared checker and
 of each lab's mutant workspace). Phase 2, one at a time with nothing else of the
 self-check running: the graded runs (reference, starter, mutants), whose tests watch
-mechanisms in time. It ends with the wall and CPU time of each phase.
+mechanisms in time, and the script tests that bound a duration. It ends with the wall and CPU time of each phase.
 """
 import argparse
 import fcntl
@@ -205,6 +205,9 @@ def check_sanitizers(t, labs, kinds=("address", "thread"), report=True):
                     t.ok(label)
 
 
+# A script test's timeout stops a hung one; the longest (whole bundles built and graded)
+# take a few minutes alone on a quiet machine, many more beside other jobs.
+SCRIPT_TIMEOUT_S = 1200
 # Script tests run this many at a time: they wait (timeouts, graders) as much as they
 # compute.
 SCRIPT_JOBS = 3
@@ -218,7 +221,7 @@ def run_script(t, path, built=None):
         built.wait()
     started = time.monotonic()
     try:
-        proc = subprocess.run(["timeout", "-k", "5", "300", path],
+        proc = subprocess.run(["timeout", "-k", "5", str(SCRIPT_TIMEOUT_S), path],
                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, text=True, errors="replace",
                               cwd=KIT)
@@ -234,23 +237,43 @@ def run_script(t, path, built=None):
         t.fail(f"{name} (exit {proc.returncode}){took}", proc.stdout[-3000:])
 
 
+def script_tests(timed):
+    """The script tests (tests/scripts/*_test; the folder's other files are their tools):
+    those that time what they run (TIMED_SCRIPTS) if timed, else the others."""
+    return sorted(p for p in glob.glob(os.path.join(KIT, "tests", "scripts", "*_test"))
+                  if os.access(p, os.X_OK) and not os.path.isdir(p)
+                  and (os.path.basename(p) in TIMED_SCRIPTS) == timed)
+
+
 def check_scripts(t, jobs=SCRIPT_JOBS, built=None):
-    """The script tests, `jobs` at a time, longest first (each prints as it ends); those
-    that build in build/ wait for the event `built` (see run_script)."""
+    """The script tests but TIMED_SCRIPTS, `jobs` at a time, longest first (each prints as
+    it ends); those that build in build/ wait for the event `built` (see run_script)."""
     t.section("script tests (tests/scripts/)")
-    # The tests are tests/scripts/*_test; the folder's other files are their tools.
-    scripts = sorted(p for p in glob.glob(os.path.join(KIT, "tests", "scripts", "*_test"))
-                     if os.access(p, os.X_OK) and not os.path.isdir(p))
-    if not scripts:
+    scripts = script_tests(timed=False)
+    if not scripts and not script_tests(timed=True):
         t.skip("script tests", "none in tests/scripts/")
     scripts.sort(key=lambda p: (os.path.basename(p) in NEEDS_BUILD,
                                 os.path.basename(p) not in LONG_SCRIPTS))
     parallel(t, [(os.path.basename(p), run_script, p, built) for p in scripts], jobs)
 
 
+def check_timed_scripts(t):
+    """The script tests that time what they run (a bound on how long a graded test or a
+    wall limit takes), one at a time after the graded runs, with nothing else running."""
+    scripts = script_tests(timed=True)
+    if scripts:
+        t.section("script tests that time what they run (tests/scripts/)")
+    for path in scripts:
+        run_script(t, path)
+
+
 # The script tests that take longest (whole bundles built and graded): started first.
-LONG_SCRIPTS = ("handout_test", "gradescope_test", "batch_test", "mutants_test",
-                "equivalents_test")
+LONG_SCRIPTS = ("handout_test", "gradescope_test", "mutants_test", "equivalents_test",
+                "classroom_test", "plots_test", "commands_test")
+# The script tests whose checks bound a duration (grader_test: a test's run within its
+# timeout plus the grader's margins; batch_test: a hang stopped within its wall limit
+# and a cleanup): run in phase 2, alone.
+TIMED_SCRIPTS = ("grader_test", "batch_test")
 # The script tests that run make in the kit's build/ (the gcc builds of the self-check
 # write there): started once those are done.
 NEEDS_BUILD = ("cli_test", "bench_pool_test", "gil_compare_test", "order_test",
@@ -400,6 +423,8 @@ def main():
         phases.timed("starter graded", check_starter, t, labs)
     if "mutants" in wanted:
         phases.timed("mutants graded", check_mutants, t, labs, args.mutant)
+    if "scripts" in wanted and not args.lab:
+        phases.timed("script tests that time what they run", check_timed_scripts, t)
     elapsed = time.monotonic() - started
     print()
     phases.print()

@@ -18,6 +18,7 @@ import argparse
 import collections
 import fnmatch
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -174,12 +175,19 @@ def main(argv=None):
     print(f"\n{len(flips)} test(s) flipped in {len(next(iter(outcomes.values()), []))} "
           f"run(s) ({time.monotonic() - started:.0f} s under load)")
     for lab, test, runs in flips:
-        messages = collections.Counter(f"{o.status}: {first_line(o.message)}"
-                                       for o in runs if o.status != "PASS")
+        # Messages that differ only in their figures are one kind of failure: counted
+        # together, shown by their first example.
+        kinds, example = collections.Counter(), {}
+        for o in runs:
+            if o.status != "PASS":
+                line = f"{o.status}: {first_line(o.message)}"
+                key = re.sub(r"\d+(\.\d+)?", "#", line)
+                kinds[key] += 1
+                example.setdefault(key, line)
         print(f"FLIP  {lab}/{test}: passed {sum(o.status == 'PASS' for o in runs)}"
               f"/{len(runs)}")
-        for message, n in messages.most_common(5):
-            print(f"        {n}x {message}")
+        for key, n in kinds.most_common(5):
+            print(f"        {n}x {example[key]}")
     return 1 if flips else 0
 
 
