@@ -226,6 +226,12 @@ test: deps-check
 	  echo "Running the support library's tests instead. Grade your labs with: make grade"; \
 	  $(MAKE) --no-print-directory libtests NO_DEPS_CHECK=1 && $(BUILD)/lib/tests; fi
 
+## stress: grade the reference RUNS times (30) beside a busy loop per core: the tests that flip (LAB=, FILTER=, MINUTES=)
+.PHONY: stress
+stress: deps-check
+	@python3 scripts/stress $(foreach l,$(LAB),--lab $(l)) $(if $(RUNS),--runs '$(RUNS)') \
+	    $(if $(FILTER),--filter '$(FILTER)') $(if $(MINUTES),--minutes '$(MINUTES)')
+
 ## classroom: build/dist/classroom.yml, GitHub Classroom's workflow from the rubrics (BY=test|part|lab)
 .PHONY: classroom
 classroom: deps-check

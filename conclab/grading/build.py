@@ -121,10 +121,12 @@ def separated(lab):
     return sandbox().uid is not None
 
 
-def build_lab(impl, out, tsan_out, lab, need_tsan, shown_as="labs"):
+def build_lab(impl, out, tsan_out, lab, need_tsan, shown_as="labs", checker_out=None):
     """Builds one lab of the tree impl lays over labs/ (see conclab.overlay). Separated
     (see separated()), the student's side is built as the sandbox uid (make TESTS=0) and
-    the checker apart, as root, from the kit's files only (make checker)."""
+    the checker apart, as root, from the kit's files only (make checker), in
+    checker_out (default: out + ".checker"). The checker holds nothing of impl's, so
+    gradings of several trees one after the other (the self-check's) may share one."""
     if not separated(lab):
         ok, log = run_make(make_command(impl, out, lab))
         build = LabBuild(ok, _name_sources(log, out, shown_as))
@@ -152,7 +154,7 @@ def build_lab(impl, out, tsan_out, lab, need_tsan, shown_as="labs"):
                                         extra=["TESTS=0", f"BUILD={tsan_out}.lib"]),
                            as_student=True)
         build.tsan_ok, build.tsan_log = ok, _name_sources(log, tsan_out, shown_as)
-    checker = out + ".checker"
+    checker = checker_out or out + ".checker"
     ok, log = run_make(["make", "--no-print-directory", "-C", KIT, "-j2", "checker",
                         f"OUT={checker}", f"BUILD={checker}.lib", f"LAB={lab}",
                         "NO_DEPS_CHECK=1"])

@@ -177,10 +177,13 @@ def list_tests(test_binary):
 
 
 def grade(impl, labs=None, test_filter=None, out=None, tsan_out=None, include_hidden=True,
-          build=True, progress=None, shown_as=None, part=None):
+          build=True, progress=None, shown_as=None, part=None, checker_out=None,
+          tests=None):
     """Builds and grades `impl`: labs/ itself, or a folder of lab folders whose student
     files are laid over labs/ (solutions/, a submission, a mutant). Compiler messages name
-    student files as shown_as/<lab>/<file> (default: impl as given). Returns a Report."""
+    student files as shown_as/<lab>/<file> (default: impl as given). checker_out: where
+    the test binaries are built, separated (see build.build_lab). tests: grade only
+    these (suite/name), as test_filter does for a glob. Returns a Report."""
     impl_abs = os.path.abspath(os.path.join(KIT, impl))
     if shown_as is None:
         inside = impl_abs.startswith(KIT + os.sep)
@@ -196,6 +199,8 @@ def grade(impl, labs=None, test_filter=None, out=None, tsan_out=None, include_hi
         if test_filter:
             entries = [e for e in entries if fnmatch.fnmatch(e.test, test_filter)
                        or fnmatch.fnmatch(f"{lab}/{e.test}", test_filter)]
+        if tests is not None:
+            entries = [e for e in entries if e.test in tests]
         if not entries:
             continue
         if not os.path.isdir(os.path.join(impl_abs, lab)):
@@ -207,7 +212,7 @@ def grade(impl, labs=None, test_filter=None, out=None, tsan_out=None, include_hi
         lab_build = LabBuild(True)
         if build:
             lab_build = build_lab(impl_abs, out, tsan_out, lab, any(e.tsan for e in entries),
-                                  shown_as)
+                                  shown_as, checker_out)
         test_binary = lab_build.checker or os.path.join(out, lab, "tests")
         trusted = separated(lab)
         env = dict(os.environ, CONCLAB_BIN=out, CONCLAB_TSAN_BIN=tsan_out,

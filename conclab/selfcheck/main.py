@@ -12,6 +12,13 @@ It fails when any of these fails:
   7. the solutions run clean under ASan+UBSan and ThreadSanitizer (tests/<lab>/sanitize);
   8. the kit's script tests (tests/scripts/*_test) pass.
 It prints each check and ends with one line: "selfcheck: N passed, N failed, N skipped".
+
+It runs in two phases. Phase 1, side by side: what does not depend on timing (the
+builds, each compiler and sanitizer in its own folder; the lib's unit tests; the
+sanitizer runs; the script tests, a few at a time; the build of the shared checker and
+of each lab's mutant workspace). Phase 2, one at a time with nothing else of the
+self-check running: the graded runs (reference, starter, mutants), whose tests watch
+mechanisms in time, and the script tests that bound a duration. It ends with the wall and CPU time of each phase.
 """
 import argparse
 import fcntl
@@ -21,13 +28,15 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
 
 from conclab import grading as g
 from conclab import kit
 from conclab.grading.rubric import part_titles
-from conclab.selfcheck.graded import check_mutants, check_solutions, check_starter
-from conclab.selfcheck.tally import Tally, section
+from conclab.selfcheck import mutants
+from conclab.selfcheck.graded import CHECKER, check_mutants, check_solutions, check_starter
+from conclab.selfcheck.tally import Phases, Tally
 
 KIT = kit.ROOT
 SANITIZER_REPORTS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
@@ -35,7 +44,13 @@ SANITIZER_REPORTS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime
                      "ERROR: UndefinedBehaviorSanitizer")
 
 
-def make(*args, timeout=900):
+# A build never waits for anything: its timeout only stops a runaway make. It is far
+# above what the builds need, even side by side on a machine shared by many jobs (they
+# took up to 26 min there), so that a verdict never depends on the load.
+BUILD_TIMEOUT_S = 3600
+
+
+def make(*args, timeout=BUILD_TIMEOUT_S):
     cmd = ["make", "--no-print-directory", "-C", KIT, "-j2", "NO_DEPS_CHECK=1", *args]
     return g.run_make(cmd, timeout)
 
@@ -55,9 +70,12 @@ def run_criterion(binary, env=None):
 # ------------------------------------------------------------------ checks
 
 
-def check_lib(t):
-    section("support library unit tests")
-    for san, label in ((None, "plain"), ("address", "ASan+UBSan")):
+LIB_VARIANTS = ((None, "plain"), ("address", "ASan+UBSan"))
+
+
+def check_lib(t, variants=LIB_VARIANTS):
+    t.section("support library unit tests")
+    for san, label in variants:
         args = ["libtests"] + ([f"SAN={san}"] if san else [])
         ok, log = make(*args)
         if not ok:
@@ -71,14 +89,19 @@ def check_lib(t):
             t.fail(f"lib unit tests ({label})", out[-3000:])
 
 
-def check_builds(t, labs):
-    section("warning-free builds (-Wall -Wextra -Werror)")
-    compilers = [("gcc", "build")]
+def compilers(t):
+    """(cc, build root) of each compiler the builds are checked with."""
+    found = [("gcc", "build")]
     if shutil.which("clang"):
-        compilers.append(("clang", "build/clang"))
+        found.append(("clang", "build/clang"))
     else:
         t.skip("clang build", "clang is not installed")
-    for cc, root in compilers:
+    return found
+
+
+def check_builds(t, labs, which):
+    t.section("warning-free builds (-Wall -Wextra -Werror)")
+    for cc, root in which:
         for impl in ("labs", "solutions"):
             ok, log = make("impl", f"IMPL={impl}", f"CC={cc}", f"BUILD={root}",
                            *(["libtests"] if impl == "labs" else []))
@@ -89,7 +112,7 @@ def check_builds(t, labs):
 
 
 def check_rubrics(t, labs):
-    section("rubrics match the tests")
+    t.section("rubrics match the tests")
     for lab in labs:
         binary = os.path.join(KIT, "build", "solutions", lab, "tests")
         if not os.access(binary, os.X_OK):
@@ -114,34 +137,55 @@ def check_rubrics(t, labs):
             t.ok(f"{lab}: {len(in_rubric)} graded tests, all in the rubric")
 
 
-def check_sanitizers(t, labs):
-    section("sanitizers on the reference")
-    env = dict(os.environ,
-               ASAN_OPTIONS="detect_leaks=1:halt_on_error=1:exitcode=66:abort_on_error=0",
-               UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1",
-               TSAN_OPTIONS="halt_on_error=1:exitcode=66:second_deadlock_stack=1")
-    for san, root in (("address", "asan"), ("thread", "tsan")):
-        ok, log = make("impl", "IMPL=solutions", f"SAN={san}")
-        if not ok:
-            t.fail(f"solutions/ build with SAN={san}", g.compiler_messages(log))
-    runs = 0
+def build_sanitized(t, san):
+    """Builds solutions/ with SAN=address or thread (build/asan, build/tsan)."""
+    ok, log = make("impl", "IMPL=solutions", f"SAN={san}")
+    if not ok:
+        t.fail(f"solutions/ build with SAN={san}", g.compiler_messages(log))
+
+
+def sanitize_lines(t, labs, report):
+    """{lab: [words of each valid line of tests/<lab>/sanitize]}; report: fail the
+    self-check on a missing file, a bad line, or a file that runs nothing."""
+    found = {}
     for lab in labs:
         path = os.path.join(KIT, "tests", lab, "sanitize")
         if not os.path.isfile(path):
-            t.fail(f"{lab}: no tests/{lab}/sanitize: the reference is never run under "
-                   f"the sanitizers")
+            if report:
+                t.fail(f"{lab}: no tests/{lab}/sanitize: the reference is never run under "
+                       f"the sanitizers")
             continue
         with open(path, encoding="utf-8") as f:
             lines = [l.split("#", 1)[0].split() for l in f]
-        lab_runs = 0
+        found[lab] = []
         for words in lines:
             if not words:
                 continue
             if len(words) < 3 or words[0] not in ("address", "thread", "both"):
-                t.fail(f"{lab}/sanitize: bad line: {' '.join(words)}")
+                if report:
+                    t.fail(f"{lab}/sanitize: bad line: {' '.join(words)}")
                 continue
-            kinds = ("address", "thread") if words[0] == "both" else (words[0],)
-            for kind in kinds:
+            found[lab].append(words)
+        if not found[lab] and report:
+            t.fail(f"{lab}: tests/{lab}/sanitize runs nothing")
+    if report and labs and not any(found.values()):
+        t.fail("no sanitizer run was executed")
+    return found
+
+
+def check_sanitizers(t, labs, kinds=("address", "thread"), report=True):
+    """Runs the lines of tests/<lab>/sanitize of these kinds on the sanitized builds
+    (build_sanitized); report: also check the files' form (see sanitize_lines)."""
+    t.section(f"sanitizers on the reference ({', '.join(kinds)})")
+    env = dict(os.environ,
+               ASAN_OPTIONS="detect_leaks=1:halt_on_error=1:exitcode=66:abort_on_error=0",
+               UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1",
+               TSAN_OPTIONS="halt_on_error=1:exitcode=66:second_deadlock_stack=1")
+    for lab, lines in sanitize_lines(t, labs, report).items():
+        for words in lines:
+            for kind in ("address", "thread"):
+                if kind not in kinds or words[0] not in (kind, "both"):
+                    continue
                 root = "asan" if kind == "address" else "tsan"
                 binary = os.path.join(KIT, "build", root, "solutions", lab, words[2])
                 cmd = ["timeout", "-k", "5", "120", binary] + words[3:]
@@ -149,9 +193,8 @@ def check_sanitizers(t, labs):
                 proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                       stderr=subprocess.PIPE, text=True, errors="replace",
                                       env=env, cwd=os.path.dirname(binary))
-                lab_runs += 1
-                report = [r for r in SANITIZER_REPORTS if r in proc.stderr]
-                if report:
+                found = [r for r in SANITIZER_REPORTS if r in proc.stderr]
+                if found:
                     t.fail(label + " reports an error", proc.stderr[-3000:])
                 elif proc.returncode == 77:
                     t.skip(label, proc.stderr.strip().splitlines()[-1:] or "unsupported")
@@ -160,36 +203,129 @@ def check_sanitizers(t, labs):
                            proc.stderr[-1500:])
                 else:
                     t.ok(label)
-        runs += lab_runs
-        if lab_runs == 0:
-            t.fail(f"{lab}: tests/{lab}/sanitize runs nothing")
-    if runs == 0 and labs:
-        t.fail("no sanitizer run was executed")
 
 
-def check_scripts(t):
-    section("script tests (tests/scripts/)")
-    # The tests are tests/scripts/*_test; the folder's other files are their tools.
-    scripts = sorted(p for p in glob.glob(os.path.join(KIT, "tests", "scripts", "*_test"))
-                     if os.access(p, os.X_OK) and not os.path.isdir(p))
-    if not scripts:
+# A script test's timeout stops a hung one; the longest (whole bundles built and graded)
+# take a few minutes alone on a quiet machine, many more beside other jobs.
+SCRIPT_TIMEOUT_S = 1200
+# Script tests run this many at a time: they wait (timeouts, graders) as much as they
+# compute.
+SCRIPT_JOBS = 3
+
+
+def run_script(t, path, built=None):
+    """One script test (tests/scripts/*_test): exit 0 passes, 77 skips. One that builds
+    in build/ (NEEDS_BUILD) waits for the event `built` (the gcc builds are done)."""
+    name = os.path.relpath(path, KIT)
+    if built is not None and os.path.basename(path) in NEEDS_BUILD:
+        built.wait()
+    started = time.monotonic()
+    try:
+        proc = subprocess.run(["timeout", "-k", "5", str(SCRIPT_TIMEOUT_S), path],
+                              stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True, errors="replace",
+                              cwd=KIT)
+    except OSError as e:
+        t.fail(name, str(e))
+        return
+    took = f" ({time.monotonic() - started:.0f} s)"
+    if proc.returncode == 0:
+        t.ok(name + took)
+    elif proc.returncode == 77:
+        t.skip(name, (proc.stdout.strip().splitlines() or ["unsupported"])[-1])
+    else:
+        t.fail(f"{name} (exit {proc.returncode}){took}", proc.stdout[-3000:])
+
+
+def script_tests(timed):
+    """The script tests (tests/scripts/*_test; the folder's other files are their tools):
+    those that time what they run (TIMED_SCRIPTS) if timed, else the others."""
+    return sorted(p for p in glob.glob(os.path.join(KIT, "tests", "scripts", "*_test"))
+                  if os.access(p, os.X_OK) and not os.path.isdir(p)
+                  and (os.path.basename(p) in TIMED_SCRIPTS) == timed)
+
+
+def check_scripts(t, jobs=SCRIPT_JOBS, built=None):
+    """The script tests but TIMED_SCRIPTS, `jobs` at a time, longest first (each prints as
+    it ends); those that build in build/ wait for the event `built` (see run_script)."""
+    t.section("script tests (tests/scripts/)")
+    scripts = script_tests(timed=False)
+    if not scripts and not script_tests(timed=True):
         t.skip("script tests", "none in tests/scripts/")
+    scripts.sort(key=lambda p: (os.path.basename(p) in NEEDS_BUILD,
+                                os.path.basename(p) not in LONG_SCRIPTS))
+    parallel(t, [(os.path.basename(p), run_script, p, built) for p in scripts], jobs)
+
+
+def check_timed_scripts(t):
+    """The script tests that time what they run (a bound on how long a graded test or a
+    wall limit takes), one at a time after the graded runs, with nothing else running."""
+    scripts = script_tests(timed=True)
+    if scripts:
+        t.section("script tests that time what they run (tests/scripts/)")
     for path in scripts:
-        name = os.path.relpath(path, KIT)
-        try:
-            proc = subprocess.run(["timeout", "-k", "5", "300", path],
-                                  stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                  stderr=subprocess.STDOUT, text=True, errors="replace",
-                                  cwd=KIT)
-        except OSError as e:
-            t.fail(name, str(e))
-            continue
-        if proc.returncode == 0:
-            t.ok(name)
-        elif proc.returncode == 77:
-            t.skip(name, (proc.stdout.strip().splitlines() or ["unsupported"])[-1])
+        run_script(t, path)
+
+
+# The script tests that take longest (whole bundles built and graded): started first.
+LONG_SCRIPTS = ("handout_test", "gradescope_test", "mutants_test", "equivalents_test",
+                "classroom_test", "plots_test", "commands_test")
+# The script tests whose checks bound a duration (grader_test: a test's run within its
+# timeout plus the grader's margins; batch_test: a hang stopped within its wall limit
+# and a cleanup): run in phase 2, alone.
+TIMED_SCRIPTS = ("grader_test", "batch_test")
+# The script tests that run make in the kit's build/ (the gcc builds of the self-check
+# write there): started once those are done.
+NEEDS_BUILD = ("cli_test", "bench_pool_test", "gil_compare_test", "order_test",
+               "classroom_test")
+
+
+def parallel(t, work, jobs):
+    """Runs work, [(name, func, *args)], `jobs` at a time in threads: func(tally, *args)
+    each with a buffered tally, merged into t as each ends. For checks that are not
+    timing sensitive (builds, script tests) only: graded runs stay one at a time."""
+    todo = list(work)
+    lock = threading.Lock()
+
+    def worker():
+        while True:
+            with lock:
+                if not todo:
+                    return
+                name, func, *args = todo.pop(0)
+            mine = Tally(buffered=True)
+            try:
+                func(mine, *args)
+            except Exception as e:  # a bug of the self-check fails it, loudly
+                mine.fail(f"{name}: the self-check itself failed: {e!r}")
+            t.merge(mine)
+
+    threads = [threading.Thread(target=worker) for _ in range(max(1, min(jobs, len(todo))))]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+
+
+def prebuild_grading(t, labs, mutant_labs):
+    """Builds, before the graded runs, what they would build first: the shared checker
+    (graded.CHECKER) and each lab's mutant workspace, from the reference."""
+    for lab in labs:
+        tsan = any(e.tsan for e in g.read_rubric(lab)
+                   if any(e.test in m.must_fail for m in mutant_labs.get(lab, [])))
+        work = os.path.join(KIT, "build", "selfcheck", "mutants", lab)
+        if lab in mutant_labs:
+            built = g.build_lab(os.path.join(KIT, "solutions"), os.path.join(work, "out"),
+                                os.path.join(work, "tsan"), lab, tsan, "solutions",
+                                CHECKER)
         else:
-            t.fail(f"{name} (exit {proc.returncode})", proc.stdout[-3000:])
+            built = g.LabBuild(True, checker_ok=g.run_make(
+                ["make", "--no-print-directory", "-C", KIT, "-j2", "checker",
+                 f"OUT={CHECKER}", f"BUILD={CHECKER}.lib", f"LAB={lab}",
+                 "NO_DEPS_CHECK=1"])[0])
+        if not (built.ok and built.tsan_ok and built.checker_ok):
+            # Not a verdict: the graded checks that follow build again and report it.
+            print(f"  note  {lab}: a build before the graded runs failed", flush=True)
 
 
 def main():
@@ -232,26 +368,67 @@ def main():
         fcntl.flock(lock, fcntl.LOCK_EX)
     started = time.monotonic()
     t = Tally()
+    phases = Phases()
     print(f"conclab self-check: labs {', '.join(labs)}; {os.cpu_count()} CPUs", flush=True)
-    if "lib" in wanted:
-        check_lib(t)
-    if wanted & {"builds", "rubrics", "solutions", "starter"}:
-        check_builds(t, labs)
-    if "rubrics" in wanted:
-        check_rubrics(t, labs)
-    if "solutions" in wanted:
-        check_solutions(t, labs)
-    if "starter" in wanted:
-        check_starter(t, labs)
-    if "mutants" in wanted:
-        check_mutants(t, labs, args.mutant)
-    if "sanitizers" in wanted:
-        check_sanitizers(t, labs)
-    if "scripts" in wanted and not args.lab:
-        check_scripts(t)
+    # Phase 1: what is not timing sensitive, side by side (each group in its own build
+    # folder, in order): builds, the lib's unit tests, the sanitizer runs, the script
+    # tests (once build/ is built: some of them use it).
+    groups = []
+    which = compilers(t) if wanted & {"builds", "rubrics", "solutions", "starter"} else []
+    built = threading.Event()  # build/ is built: the script tests that use it may start
 
+    def gcc_group(tally):
+        try:
+            if "lib" in wanted:
+                phases.timed("|| lib unit tests (plain)", check_lib, tally, LIB_VARIANTS[:1])
+            if which:
+                phases.timed("|| gcc builds: labs/, solutions/", check_builds, tally, labs,
+                             which[:1])
+        finally:
+            built.set()
+    groups.append(("gcc builds", gcc_group))
+    if "scripts" in wanted and not args.lab:
+        groups.append(("script tests", lambda tally: phases.timed(
+            "|| script tests", check_scripts, tally, SCRIPT_JOBS, built)))
+    if which[1:]:
+        groups.append(("clang builds", lambda tally: phases.timed(
+            "|| clang builds: labs/, solutions/", check_builds, tally, labs, which[1:])))
+
+    def sanitizer_group(tally, san, kind):
+        if "lib" in wanted and san == "address":
+            phases.timed("|| lib unit tests (ASan+UBSan)", check_lib, tally,
+                         LIB_VARIANTS[1:])
+        if "sanitizers" in wanted:
+            phases.timed(f"|| {kind} build of solutions/", build_sanitized, tally, san)
+            phases.timed(f"|| {kind} runs", check_sanitizers, tally, labs, (san,),
+                         san == "address")
+    if wanted & {"lib", "sanitizers"}:
+        groups.append(("ASan", sanitizer_group, "address", "ASan+UBSan"))
+    if "sanitizers" in wanted:
+        groups.append(("TSan", sanitizer_group, "thread", "TSan"))
+    if wanted & {"solutions", "starter", "mutants"} and not args.mutant:
+        with_mutants = {lab: mutants.all_mutants(lab) for lab in labs} \
+            if "mutants" in wanted else {}
+        groups.append(("checker", lambda tally: phases.timed(
+            "|| checker and mutant workspaces", prebuild_grading, tally, labs,
+            {lab: ms for lab, ms in with_mutants.items() if ms})))
+    phases.timed("phase 1: the above, side by side", parallel, t, groups, len(groups))
+    # Phase 2: the graded runs, whose tests watch mechanisms in time, one at a time
+    # with nothing else of the self-check running.
+    if "rubrics" in wanted:
+        phases.timed("rubrics", check_rubrics, t, labs)
+    if "solutions" in wanted:
+        phases.timed("solutions/ graded", check_solutions, t, labs)
+    if "starter" in wanted:
+        phases.timed("starter graded", check_starter, t, labs)
+    if "mutants" in wanted:
+        phases.timed("mutants graded", check_mutants, t, labs, args.mutant)
+    if "scripts" in wanted and not args.lab:
+        phases.timed("script tests that time what they run", check_timed_scripts, t)
     elapsed = time.monotonic() - started
-    print(f"\nself-check took {elapsed:.0f} s")
+    print()
+    phases.print()
+    print(f"self-check took {elapsed:.0f} s")
     if t.failures:
         print("failed checks:")
         for f in t.failures:
