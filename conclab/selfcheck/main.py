@@ -268,12 +268,12 @@ def check_timed_scripts(t):
 
 
 # The script tests that take longest (whole bundles built and graded): started first.
-LONG_SCRIPTS = ("handout_test", "gradescope_test", "mutants_test", "equivalents_test",
+LONG_SCRIPTS = ("handout_test", "mutants_test", "equivalents_test",
                 "classroom_test", "plots_test", "commands_test")
 # The script tests whose checks bound a duration (grader_test: a test's run within its
 # timeout plus the grader's margins; batch_test: a hang stopped within its wall limit
-# and a cleanup): run in phase 2, alone.
-TIMED_SCRIPTS = ("grader_test", "batch_test")
+# and a cleanup; gradescope_test: run_autograder within 240 s): run in phase 2, alone.
+TIMED_SCRIPTS = ("grader_test", "batch_test", "gradescope_test")
 # The script tests that run make in the kit's build/ (the gcc builds of the self-check
 # write there): started once those are done.
 NEEDS_BUILD = ("cli_test", "bench_pool_test", "gil_compare_test", "order_test",
