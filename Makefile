@@ -252,12 +252,10 @@ gradescope: deps-check
 	@python3 scripts/make-gradescope $(foreach l,$(LAB),--lab $(l))
 
 # ---------------------------------------------------------------- charts and demo
-PLOT_PROGRAMS := $(OUT)/03-pool/procs $(OUT)/03-pool/threads $(OUT)/02-gil/gil_io
-
 ## plot: time procs, threads, threads --gil and gil_io; charts in build/plots/<impl> (QUICK=1)
 .PHONY: plot
 plot: deps-check
-	-@$(MAKE) --no-print-directory -k $(PLOT_PROGRAMS) NO_DEPS_CHECK=1
+	-@$(MAKE) --no-print-directory -k impl LAB="02-gil 03-pool" NO_DEPS_CHECK=1
 	@python3 scripts/plot-chapter --bin $(OUT) --out $(BUILD)/plots/$(notdir $(IMPL)) \
 	    $(if $(QUICK),--quick)
 
