@@ -51,7 +51,10 @@ def check_solutions(t, labs):
 
 def check_starter(t, labs):
     t.section("the starter (labs/) passes no graded test")
-    report = g.grade("labs", labs=labs, checker_out=CHECKER)
+    # Its own build folders: phase 1 builds build/labs (the gcc builds) at the same time.
+    work = os.path.join(KIT, "build", "selfcheck", "starter")
+    report = g.grade("labs", labs=labs, checker_out=CHECKER, out=os.path.join(work, "out"),
+                     tsan_out=os.path.join(work, "tsan"))
     for lab in labs:
         outcomes = [o for o in report.outcomes if o.entry.lab == lab]
         passed = [o for o in outcomes if o.status == "PASS"]
@@ -68,7 +71,7 @@ def check_mutants(t, labs, only=None):
     """Each mutant is built in its lab's one workspace (build/selfcheck/mutants/<lab>), which
     the overlay updates file by file: make recompiles only what differs from the mutant
     before (the patched file, and the one the previous patch had changed)."""
-    t.section("known-wrong submissions are caught")
+    t.section(f"known-wrong submissions are caught: {', '.join(labs)}")
     for lab in labs:
         found = mutants.all_mutants(lab)
         if not found and not only:

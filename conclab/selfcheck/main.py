@@ -16,9 +16,10 @@ It prints each check and ends with one line: "selfcheck: N passed, N failed, N s
 It runs in two phases. Phase 1, side by side: what does not depend on timing (the
 builds, each compiler and sanitizer in its own folder; the lib's unit tests; the
 sanitizer runs; the script tests, a few at a time; the build of the shared checker and
-of each lab's mutant workspace). Phase 2, one at a time with nothing else of the
-self-check running: the graded runs (reference, starter, mutants), whose tests watch
-mechanisms in time, and the script tests that bound a duration. It ends with the wall and CPU time of each phase.
+of each lab's mutant workspace, then the starter's grading, whose tests fail whatever
+the load). Phase 2, one at a time with nothing else of the self-check running: the
+graded runs (reference, mutants), whose tests watch mechanisms in time, and the script
+tests that bound a duration. It ends with the wall and CPU time of each phase.
 """
 import argparse
 import fcntl
@@ -215,9 +216,9 @@ SCRIPT_JOBS = 3
 
 def run_script(t, path, built=None):
     """One script test (tests/scripts/*_test): exit 0 passes, 77 skips. One that builds
-    in build/ (NEEDS_BUILD) waits for the event `built` (the gcc builds are done)."""
+    in build/ (NEEDS_BUILD_MARKER) waits for the event `built` (the gcc builds are done)."""
     name = os.path.relpath(path, KIT)
-    if built is not None and os.path.basename(path) in NEEDS_BUILD:
+    if built is not None and needs_build(path):
         built.wait()
     started = time.monotonic()
     try:
@@ -237,22 +238,24 @@ def run_script(t, path, built=None):
         t.fail(f"{name} (exit {proc.returncode}){took}", proc.stdout[-3000:])
 
 
-def script_tests(timed):
-    """The script tests (tests/scripts/*_test; the folder's other files are their tools):
-    those that time what they run (TIMED_SCRIPTS) if timed, else the others."""
+def script_tests(group=None):
+    """The script tests (tests/scripts/*_test; the folder's other files are their tools)
+    named in group (TIMED_SCRIPTS, GRADING_SCRIPTS), or, by default, all the others."""
+    special = TIMED_SCRIPTS + GRADING_SCRIPTS
     return sorted(p for p in glob.glob(os.path.join(KIT, "tests", "scripts", "*_test"))
                   if os.access(p, os.X_OK) and not os.path.isdir(p)
-                  and (os.path.basename(p) in TIMED_SCRIPTS) == timed)
+                  and (os.path.basename(p) in group if group is not None
+                       else os.path.basename(p) not in special))
 
 
 def check_scripts(t, jobs=SCRIPT_JOBS, built=None):
     """The script tests but TIMED_SCRIPTS, `jobs` at a time, longest first (each prints as
     it ends); those that build in build/ wait for the event `built` (see run_script)."""
     t.section("script tests (tests/scripts/)")
-    scripts = script_tests(timed=False)
-    if not scripts and not script_tests(timed=True):
+    scripts = script_tests()
+    if not scripts and not script_tests(TIMED_SCRIPTS + GRADING_SCRIPTS):
         t.skip("script tests", "none in tests/scripts/")
-    scripts.sort(key=lambda p: (os.path.basename(p) in NEEDS_BUILD,
+    scripts.sort(key=lambda p: (needs_build(p),
                                 os.path.basename(p) not in LONG_SCRIPTS))
     parallel(t, [(os.path.basename(p), run_script, p, built) for p in scripts], jobs)
 
@@ -260,7 +263,7 @@ def check_scripts(t, jobs=SCRIPT_JOBS, built=None):
 def check_timed_scripts(t):
     """The script tests that time what they run (a bound on how long a graded test or a
     wall limit takes), one at a time after the graded runs, with nothing else running."""
-    scripts = script_tests(timed=True)
+    scripts = script_tests(TIMED_SCRIPTS)
     if scripts:
         t.section("script tests that time what they run (tests/scripts/)")
     for path in scripts:
@@ -270,20 +273,33 @@ def check_timed_scripts(t):
 # The script tests that take longest (whole bundles built and graded): started first.
 LONG_SCRIPTS = ("handout_test", "mutants_test", "equivalents_test",
                 "classroom_test", "plots_test", "commands_test")
-# The script tests whose checks bound a duration (grader_test: a test's run within its
-# timeout plus the grader's margins; batch_test: a hang stopped within its wall limit
-# and a cleanup; gradescope_test: run_autograder within 240 s): run in phase 2, alone.
-TIMED_SCRIPTS = ("grader_test", "batch_test", "gradescope_test")
-# The script tests that run make in the kit's build/ (the gcc builds of the self-check
-# write there): started once those are done.
-NEEDS_BUILD = ("cli_test", "bench_pool_test", "gil_compare_test", "order_test",
-               "classroom_test")
+# The script test whose checks bound a duration tightly (a test's run within its timeout
+# plus the grader's margins of a second or two): run last in phase 2, alone.
+TIMED_SCRIPTS = ("grader_test",)
+# The script tests that build and grade whole bundles (batch_test: a hang stopped within
+# its wall limit, the others graded beside it; gradescope_test: run_autograder within
+# 240 s): run in phase 2's lanes, beside the mutants (see main), on a machine no busier
+# than two gradings make it.
+GRADING_SCRIPTS = ("batch_test", "gradescope_test")
+# Phase 2's lanes: gradings side by side.
+PHASE2_LANES = 2
+# A script test that runs make in the kit's build/ (where the self-check's gcc builds
+# write) says so in a comment line holding this marker; it starts once those builds are
+# done, so that no two makes rewrite one binary while a test runs it.
+NEEDS_BUILD_MARKER = "selfcheck: uses build/"
+
+
+def needs_build(path):
+    """Whether the script test at path carries NEEDS_BUILD_MARKER."""
+    with open(path, encoding="utf-8", errors="replace") as f:
+        return NEEDS_BUILD_MARKER in f.read()
 
 
 def parallel(t, work, jobs):
     """Runs work, [(name, func, *args)], `jobs` at a time in threads: func(tally, *args)
-    each with a buffered tally, merged into t as each ends. For checks that are not
-    timing sensitive (builds, script tests) only: graded runs stay one at a time."""
+    each with a buffered tally, merged into t as each ends. Each thread grades as a uid
+    of its own (grading.sandbox). Phase 1 runs what is not timing sensitive this way;
+    phase 2, at most two gradings whose tests mostly wait (see main)."""
     todo = list(work)
     lock = threading.Lock()
 
@@ -409,9 +425,17 @@ def main():
     if wanted & {"solutions", "starter", "mutants"} and not args.mutant:
         with_mutants = {lab: mutants.all_mutants(lab) for lab in labs} \
             if "mutants" in wanted else {}
-        groups.append(("checker", lambda tally: phases.timed(
-            "|| checker and mutant workspaces", prebuild_grading, tally, labs,
-            {lab: ms for lab, ms in with_mutants.items() if ms})))
+
+        def checker_group(tally):
+            phases.timed("|| checker and mutant workspaces", prebuild_grading, tally, labs,
+                         {lab: ms for lab, ms in with_mutants.items() if ms})
+            # The starter's verdict (no graded test passes) does not depend on the load:
+            # what it lacks makes its tests fail, and a busier machine only fails them
+            # later. Its tests mostly wait (for output that never comes), so it is
+            # graded here, in its own build folders, beside the rest of phase 1.
+            if "starter" in wanted:
+                phases.timed("|| starter graded", check_starter, tally, labs)
+        groups.append(("checker", checker_group))
     phases.timed("phase 1: the above, side by side", parallel, t, groups, len(groups))
     # Phase 2: the graded runs, whose tests watch mechanisms in time, one at a time
     # with nothing else of the self-check running.
@@ -419,10 +443,19 @@ def main():
         phases.timed("rubrics", check_rubrics, t, labs)
     if "solutions" in wanted:
         phases.timed("solutions/ graded", check_solutions, t, labs)
-    if "starter" in wanted:
-        phases.timed("starter graded", check_starter, t, labs)
+    # Then the mutants, a lab at a time, and the script tests that grade whole bundles,
+    # in two lanes: their tests mostly wait, so two gradings keep a 2-core machine
+    # about as busy as one CPU-bound test does (each lane grades as a uid of its own:
+    # grading.sandbox). Last, alone, the script tests that bound a duration.
+    lanes = []
     if "mutants" in wanted:
-        phases.timed("mutants graded", check_mutants, t, labs, args.mutant)
+        lanes += [(f"mutants of {lab}", check_mutants, [lab], args.mutant) for lab in
+                  sorted(labs, key=lambda lab: -len(mutants.all_mutants(lab)))]
+    if "scripts" in wanted and not args.lab:
+        lanes += [(os.path.basename(p), run_script, p) for p in script_tests(GRADING_SCRIPTS)]
+    if lanes:
+        phases.timed("mutants graded, beside the bundle tests", parallel, t, lanes,
+                     PHASE2_LANES)
     if "scripts" in wanted and not args.lab:
         phases.timed("script tests that time what they run", check_timed_scripts, t)
     elapsed = time.monotonic() - started

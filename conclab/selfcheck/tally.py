@@ -35,7 +35,10 @@ class Tally:
             self.failed += 1
             self.failures.append(what)
             self._say(f"  FAIL  {what}")
-            for line in detail.strip().splitlines()[:15]:
+            lines = detail.strip().splitlines()
+            if len(lines) > 15:  # the start says what failed, the end why (a traceback)
+                lines = lines[:7] + [f"[... {len(lines) - 15} lines ...]"] + lines[-8:]
+            for line in lines:
                 self._say(f"          {line}")
 
     def skip(self, what, why):

@@ -15,10 +15,11 @@
  *   round R V1..V8        8 threads wait in queue_get, then the 8 values are put:
  *                         "round R got V..." in the order the threads got them, or
  *                         "round R stuck" if one is still waiting after 5 s
- *   storm P C N           P producers put N items each (producer << 32 | sequence), C
- *                         consumers get them; "storm put-errors E", then a line
- *                         "consumer K V..." per consumer, in the order it got them,
- *                         or "storm stuck"
+ *   storm P C N [T]       P producers put N items each (producer << 32 | sequence), C
+ *                         consumers get them, the first T of them polling with
+ *                         queue_try_get, the others in queue_get (T = 0 if not given);
+ *                         "storm put-errors E left L", then a line "consumer K V..."
+ *                         per consumer, in the order it got them, or "storm stuck"
  * A command it cannot parse ends it with status 2.
  */
 #include "queue.h"
@@ -205,6 +206,7 @@ struct storm {
 struct worker {
     struct storm *storm;
     uint64_t id;
+    bool polls; /* a consumer that takes with queue_try_get, not queue_get */
     uint64_t *got; /* a consumer's items, in the order it got them */
     size_t count, capacity;
 };
@@ -230,7 +232,11 @@ static void *consume(void *arg)
     struct worker *w = arg;
     for (;;) {
         uint64_t v;
-        queue_get(shared, &v);
+        if (!w->polls)
+            queue_get(shared, &v);
+        else
+            while (!queue_try_get(shared, &v))
+                sched_yield(); /* empty: let a producer run */
         if (v == END_MARK)
             return NULL;
         if (w->count == w->capacity) {
@@ -245,8 +251,9 @@ static void *consume(void *arg)
 
 static void storm(char *args)
 {
-    unsigned p = 0, c = 0, n = 0;
-    if (sscanf(args, "%u %u %u", &p, &c, &n) != 3 || p == 0 || c == 0 || p > 64 || c > 64)
+    unsigned p = 0, c = 0, n = 0, polling = 0;
+    int fields = sscanf(args, "%u %u %u %u", &p, &c, &n, &polling);
+    if (fields < 3 || p == 0 || c == 0 || p > 64 || c > 64 || polling > c)
         usage_error(args);
     struct storm s = {.producers = p, .per_producer = n};
     struct worker *prod = calloc(p, sizeof *prod), *cons = calloc(c, sizeof *cons);
@@ -254,7 +261,7 @@ static void storm(char *args)
     if (prod == NULL || cons == NULL || pt == NULL || ct == NULL)
         exit(1);
     for (unsigned i = 0; i < c; i++) {
-        cons[i] = (struct worker){.storm = &s, .id = i};
+        cons[i] = (struct worker){.storm = &s, .id = i, .polls = i < polling};
         if (pthread_create(&ct[i], NULL, consume, &cons[i]) != 0)
             exit(1);
     }

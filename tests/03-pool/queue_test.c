@@ -250,3 +250,55 @@ GRADED(queue, many_producers_and_consumers_lose_nothing)
     driver_finish(&d, &r);
     run_result_free(&r);
 }
+
+GRADED(queue, is_clean_under_thread_sanitizer)
+{
+    /* Producers, getters that block (queue_get) and getters that poll (queue_try_get),
+     * all on one queue, in the ThreadSanitizer build of the driver: it sees every access
+     * to the ring and its count, whichever function makes it. */
+    enum { PRODUCERS = 3, CONSUMERS = 4, POLLING = 2, PER_PRODUCER = 3000 };
+    const char *path = tsan_program_path(LAB, DRIVER);
+    cr_assert(path != NULL,
+              "this test needs the ThreadSanitizer build of %s, but CONCLAB_TSAN_BIN is "
+              "not set: run it with `make grade`",
+              DRIVER);
+    char input[64];
+    snprintf(input, sizeof input, "storm %d %d %d %d\n", PRODUCERS, CONSUMERS, PER_PRODUCER,
+             POLLING);
+    const char *argv[] = {path, NULL};
+    const char *env[] = {"TSAN_OPTIONS=exitcode=66 second_deadlock_stack=1", NULL};
+    struct run_spec spec = {.argv = argv, .stdin_text = input, .env = env, .timeout_s = 30};
+    struct run_result r;
+    cr_assert(run_program(&spec, &r), "could not start %s: %.200s", path, r.err);
+    const char *report = strstr(r.err, "WARNING: ThreadSanitizer");
+    cr_assert(report == NULL,
+              "%d producers, %d getters in queue_get and %d polling with queue_try_get: "
+              "ThreadSanitizer found a data race (two threads touch the same memory without "
+              "a lock between them). Is every access to the ring and its count made with "
+              "the queue's mutex held, in queue_put, queue_get and queue_try_get alike (the "
+              "check that the queue is not empty and the ring_pop under one lock)? Its "
+              "report starts:\n%.1500s",
+              PRODUCERS, CONSUMERS - POLLING, POLLING, report);
+    const char *line = strstr(r.out, "storm ");
+    int put_errors = -1, left = -1;
+    if (line != NULL)
+        sscanf(line, "storm put-errors %d left %d", &put_errors, &left);
+    cr_assert(line != NULL && strncmp(line, "storm stuck", 11) != 0,
+              "%d producers and %d getters (%d polling with queue_try_get): expected the "
+              "report \"storm put-errors 0 left 0\", got %s (a getter still waiting 20 s "
+              "after the last put: an item lost, or a wake-up missed?); the driver ended "
+              "with %s: %.300s",
+              PRODUCERS, CONSUMERS, POLLING, line ? "\"storm stuck\"" : "none",
+              run_describe_end(&r), r.err);
+    cr_assert(put_errors == 0 && left == 0,
+              "%d producers and %d getters (%d polling with queue_try_get): expected "
+              "\"storm put-errors 0 left 0\", got %d put error(s) and %d item(s) left: "
+              "queue_put must return 0 when it stores the item, and every item put must "
+              "be taken once",
+              PRODUCERS, CONSUMERS, POLLING, put_errors, left);
+    cr_assert(!r.timed_out && r.exited && r.exit_code == 0,
+              "the ThreadSanitizer build of the queue driver should exit 0; it ended with "
+              "%s. stderr: %.500s",
+              run_describe_end(&r), r.err);
+    run_result_free(&r);
+}
