@@ -15,11 +15,12 @@ It prints each check and ends with one line: "selfcheck: N passed, N failed, N s
 
 It runs in two phases. Phase 1, side by side: what does not depend on timing (the
 builds, each compiler and sanitizer in its own folder; the lib's unit tests; the
-sanitizer runs; the script tests, a few at a time; the build of the shared checker and
-of each lab's mutant workspace, then the starter's grading, whose tests fail whatever
-the load). Phase 2, one at a time with nothing else of the self-check running: the
-graded runs (reference, mutants), whose tests watch mechanisms in time, and the script
-tests that bound a duration. It ends with the wall and CPU time of each phase.
+sanitizer runs; the script tests, a few at a time; the shared checker, then each lab's
+mutant workspace, and, once the checker is built, the starter's grading, whose tests
+fail whatever the load). Phase 2: the graded runs whose tests watch mechanisms in time
+(the reference, each lab's mutants) and the script tests that grade whole bundles,
+three at a time (PHASE2_LANES); then, alone, the script test that bounds a duration
+tightly. It ends with the wall and CPU time of each phase.
 """
 import argparse
 import fcntl
@@ -278,11 +279,16 @@ LONG_SCRIPTS = ("handout_test", "mutants_test", "equivalents_test",
 TIMED_SCRIPTS = ("grader_test",)
 # The script tests that build and grade whole bundles (batch_test: a hang stopped within
 # its wall limit, the others graded beside it; gradescope_test: run_autograder within
-# 240 s): run in phase 2's lanes, beside the mutants (see main), on a machine no busier
-# than two gradings make it.
+# 240 s): run in phase 2's lanes, beside the reference and the mutants (phase2_lanes).
 GRADING_SCRIPTS = ("batch_test", "gradescope_test")
-# Phase 2's lanes: gradings side by side.
-PHASE2_LANES = 2
+# Phase 2's lanes: how many gradings run side by side. Each grades one test at a time,
+# and the tests mostly wait (for a deadline, a child, a pipe), so three keep a 2-core
+# machine about as busy as two CPU-bound loops would; the reference's verdicts are
+# checked under more than that (two busy loops beside every test: make stress, see
+# docs/kit-internals.md).
+PHASE2_LANES = 3
+
+
 # A script test that runs make in the kit's build/ (where the self-check's gcc builds
 # write) says so in a comment line holding this marker; it starts once those builds are
 # done, so that no two makes rewrite one binary while a test runs it.
@@ -299,7 +305,7 @@ def parallel(t, work, jobs):
     """Runs work, [(name, func, *args)], `jobs` at a time in threads: func(tally, *args)
     each with a buffered tally, merged into t as each ends. Each thread grades as a uid
     of its own (grading.sandbox). Phase 1 runs what is not timing sensitive this way;
-    phase 2, at most two gradings whose tests mostly wait (see main)."""
+    phase 2, PHASE2_LANES gradings whose tests mostly wait."""
     todo = list(work)
     lock = threading.Lock()
 
@@ -323,25 +329,44 @@ def parallel(t, work, jobs):
         th.join()
 
 
-def prebuild_grading(t, labs, mutant_labs):
-    """Builds, before the graded runs, what they would build first: the shared checker
-    (graded.CHECKER) and each lab's mutant workspace, from the reference."""
+def build_checker(t, labs):
+    """Builds the shared checker (graded.CHECKER) of every lab, as grade() would: the
+    gradings that follow find it built (and their make of it does nothing)."""
     for lab in labs:
-        tsan = any(e.tsan for e in g.read_rubric(lab)
-                   if any(e.test in m.must_fail for m in mutant_labs.get(lab, [])))
-        work = os.path.join(KIT, "build", "selfcheck", "mutants", lab)
-        if lab in mutant_labs:
-            built = g.build_lab(os.path.join(KIT, "solutions"), os.path.join(work, "out"),
-                                os.path.join(work, "tsan"), lab, tsan, "solutions",
-                                CHECKER)
-        else:
-            built = g.LabBuild(True, checker_ok=g.run_make(
-                ["make", "--no-print-directory", "-C", KIT, "-j2", "checker",
-                 f"OUT={CHECKER}", f"BUILD={CHECKER}.lib", f"LAB={lab}",
-                 "NO_DEPS_CHECK=1"])[0])
-        if not (built.ok and built.tsan_ok and built.checker_ok):
+        ok, _ = g.run_make(["make", "--no-print-directory", "-C", KIT, "-j2", "checker",
+                            f"OUT={CHECKER}", f"BUILD={CHECKER}.lib", f"LAB={lab}",
+                            "NO_DEPS_CHECK=1"])
+        if not ok:
             # Not a verdict: the graded checks that follow build again and report it.
+            print(f"  note  {lab}: the checker's build before the graded runs failed",
+                  flush=True)
+
+
+def prebuild_workspaces(t, mutant_labs):
+    """Builds each lab's mutant workspace from the reference, before the graded runs."""
+    for lab, found in mutant_labs.items():
+        tsan = any(e.tsan for e in g.read_rubric(lab)
+                   if any(e.test in m.must_fail for m in found))
+        work = os.path.join(KIT, "build", "selfcheck", "mutants", lab)
+        built = g.build_lab(os.path.join(KIT, "solutions"), os.path.join(work, "out"),
+                            os.path.join(work, "tsan"), lab, tsan, "solutions", CHECKER)
+        if not (built.ok and built.tsan_ok and built.checker_ok):
             print(f"  note  {lab}: a build before the graded runs failed", flush=True)
+
+
+def phase2_lanes(labs, wanted, only_mutant, scripts):
+    """The work of phase 2's lanes, [(name, func, *args)], longest first (so that the
+    lanes end close together): the reference, each lab's mutants, the bundle tests."""
+    lanes = []  # (estimated seconds, work)
+    if "solutions" in wanted and not only_mutant:
+        lanes.append((65, ("reference", check_solutions, labs)))
+    if "mutants" in wanted:
+        lanes += [(5 * len(mutants.all_mutants(lab)), (f"mutants of {lab}", check_mutants,
+                                                        [lab], only_mutant)) for lab in labs]
+    if scripts and not only_mutant:
+        lanes += [(60, (os.path.basename(p), run_script, p))
+                  for p in script_tests(GRADING_SCRIPTS)]
+    return [work for _, work in sorted(lanes, key=lambda c: -c[0])]
 
 
 def main():
@@ -426,36 +451,35 @@ def main():
         with_mutants = {lab: mutants.all_mutants(lab) for lab in labs} \
             if "mutants" in wanted else {}
 
+        checker_ready = threading.Event()
+
         def checker_group(tally):
-            phases.timed("|| checker and mutant workspaces", prebuild_grading, tally, labs,
+            try:
+                phases.timed("|| checker", build_checker, tally, labs)
+            finally:
+                checker_ready.set()
+            phases.timed("|| mutant workspaces", prebuild_workspaces, tally,
                          {lab: ms for lab, ms in with_mutants.items() if ms})
-            # The starter's verdict (no graded test passes) does not depend on the load:
-            # what it lacks makes its tests fail, and a busier machine only fails them
-            # later. Its tests mostly wait (for output that never comes), so it is
-            # graded here, in its own build folders, beside the rest of phase 1.
-            if "starter" in wanted:
-                phases.timed("|| starter graded", check_starter, tally, labs)
         groups.append(("checker", checker_group))
+        # The starter's verdict (no graded test passes) does not depend on the load:
+        # what it lacks makes its tests fail, and a busier machine only fails them
+        # later. Its tests mostly wait (for output that never comes), so it is graded
+        # here, in its own build folders, once the checker is built.
+        if "starter" in wanted:
+            def starter_group(tally):
+                checker_ready.wait()
+                phases.timed("|| starter graded", check_starter, tally, labs)
+            groups.append(("starter", starter_group))
     phases.timed("phase 1: the above, side by side", parallel, t, groups, len(groups))
-    # Phase 2: the graded runs, whose tests watch mechanisms in time, one at a time
-    # with nothing else of the self-check running.
+    # Phase 2: the graded runs, whose tests watch mechanisms in time, in PHASE2_LANES
+    # lanes (see there), each grading as a uid of its own (grading.sandbox); last,
+    # alone, the script tests that bound a duration tightly.
     if "rubrics" in wanted:
         phases.timed("rubrics", check_rubrics, t, labs)
-    if "solutions" in wanted:
-        phases.timed("solutions/ graded", check_solutions, t, labs)
-    # Then the mutants, a lab at a time, and the script tests that grade whole bundles,
-    # in two lanes: their tests mostly wait, so two gradings keep a 2-core machine
-    # about as busy as one CPU-bound test does (each lane grades as a uid of its own:
-    # grading.sandbox). Last, alone, the script tests that bound a duration.
-    lanes = []
-    if "mutants" in wanted:
-        lanes += [(f"mutants of {lab}", check_mutants, [lab], args.mutant) for lab in
-                  sorted(labs, key=lambda lab: -len(mutants.all_mutants(lab)))]
-    if "scripts" in wanted and not args.lab:
-        lanes += [(os.path.basename(p), run_script, p) for p in script_tests(GRADING_SCRIPTS)]
+    lanes = phase2_lanes(labs, wanted, args.mutant, "scripts" in wanted and not args.lab)
     if lanes:
-        phases.timed("mutants graded, beside the bundle tests", parallel, t, lanes,
-                     PHASE2_LANES)
+        phases.timed(f"phase 2: reference, mutants, bundle tests, {PHASE2_LANES} at a time",
+                     parallel, t, lanes, PHASE2_LANES)
     if "scripts" in wanted and not args.lab:
         phases.timed("script tests that time what they run", check_timed_scripts, t)
     elapsed = time.monotonic() - started

@@ -206,7 +206,7 @@ struct storm {
 struct worker {
     struct storm *storm;
     uint64_t id;
-    bool polls; /* a consumer that takes with queue_try_get, not queue_get */
+    bool polls;    /* a consumer that takes with queue_try_get, not queue_get */
     uint64_t *got; /* a consumer's items, in the order it got them */
     size_t count, capacity;
 };
