@@ -285,11 +285,11 @@ GRADED(queue, is_clean_under_thread_sanitizer)
         sscanf(line, "storm put-errors %d left %d", &put_errors, &left);
     cr_assert(line != NULL && strncmp(line, "storm stuck", 11) != 0,
               "%d producers and %d getters (%d polling with queue_try_get): expected the "
-              "report \"storm put-errors 0 left 0\", got %s (a getter still waiting 20 s "
-              "after the last put: an item lost, or a wake-up missed?); the driver ended "
-              "with %s: %.300s",
+              "report \"storm put-errors 0 left 0\", got %s (a thread still running 20 s "
+              "on: a getter waiting for an item that was lost, or a wake-up missed?); the "
+              "driver ended with %s%s%.300s",
               PRODUCERS, CONSUMERS, POLLING, line ? "\"storm stuck\"" : "none",
-              run_describe_end(&r), r.err);
+              run_describe_end(&r), r.err[0] ? "; its stderr: " : "", r.err);
     cr_assert(put_errors == 0 && left == 0,
               "%d producers and %d getters (%d polling with queue_try_get): expected "
               "\"storm put-errors 0 left 0\", got %d put error(s) and %d item(s) left: "
