@@ -54,7 +54,9 @@ static double reported(const struct run_result *r, const char *program, const ch
     return value;
 }
 
-static void check_no_speedup(const char *mode)
+/* The GIL's hand-over counter of one run of gil_cpu with 2 threads: drop requests (new
+ * GIL) or tick drops (old), after checking that the threads were serialised. */
+static double handovers_of_one_run(const char *mode, const char *counter)
 {
     const char *args[] = {"--threads",     "2",    "--mode", mode, "--work", "100000",
                           "--interval-us", "2000", NULL};
@@ -77,15 +79,28 @@ static void check_no_speedup(const char *mode)
               "gil_cpu --mode %s: 2 CPU-bound threads kept %.2f cores busy on average; under a "
               "GIL only one runs at a time (expected at most about 1)",
               mode, busy);
-    /* The new GIL passes between the threads on drop requests; the old one lets go
-     * every check interval (and, on several cores, mostly takes it straight back). */
-    const char *counter = strcmp(mode, "new") == 0 ? "drop requests " : "tick drops ";
     double count = reported(&r, "gil_cpu", counter);
-    cr_assert(count >= 2,
-              "gil_cpu --mode %s: expected the holder to let go again and again while 2 "
-              "threads compete, but the counter '%s' says %.0f",
-              mode, counter, count);
     run_result_free(&r);
+    return count;
+}
+
+static void check_no_speedup(const char *mode)
+{
+    /* The new GIL passes between the threads on drop requests; the old one lets go
+     * every check interval (and, on several cores, mostly takes it straight back). A
+     * run on a very busy machine may start the second thread only when the first is
+     * done (they never compete, and nobody asks): one of 3 runs must show it. */
+    const char *counter = strcmp(mode, "new") == 0 ? "drop requests " : "tick drops ";
+    double most = 0;
+    for (int run = 0; run < 3 && most < 2; run++) {
+        double count = handovers_of_one_run(mode, counter);
+        if (count > most)
+            most = count;
+    }
+    cr_assert(most >= 2,
+              "gil_cpu --mode %s: expected the holder to let go again and again while 2 "
+              "threads compete, but in 3 runs the counter '%s' said at most %.0f",
+              mode, counter, most);
 }
 
 GRADED(gil_cpu, gets_no_speedup_under_the_gil)
