@@ -54,24 +54,21 @@ def _terminated(signum, frame):
     raise KeyboardInterrupt
 
 
-def positive(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"'{text}' must be at least 1")
-    return value
+def whole_number(minimum, wanted):
+    """An argparse type: a whole number of at least minimum ("must be " + wanted)."""
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"'{text}' must be {wanted}")
+        return value
+    return parse
 
 
-def not_negative(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"'{text}' must be 0 or more")
-    return value
+positive = whole_number(1, "at least 1")
+not_negative = whole_number(0, "0 or more")
 
 
 def first_line(message):
