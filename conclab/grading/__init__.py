@@ -10,7 +10,8 @@
   submission  one student submission in a fresh copy of the kit (Gradescope, batches)
 """
 from conclab.grading.build import (
-    BuildFailure, LabBuild, build_lab, compiler_messages, make_command, run_make)
+    BuildFailure, LabBuild, build_lab, checker_command, compiler_messages, make_command,
+    run_make)
 from conclab.grading.engine import BACKSTOP_EXTRA_S, KILL_AFTER_S, grade, list_tests, run_test
 from conclab.grading.reports import (
     Outcome, Report, format_points, gradescope_json, junit_xml, next_steps,
@@ -19,7 +20,8 @@ from conclab.grading.rubric import RubricEntry, RubricError, read_rubric, rubric
 from conclab.grading.sandbox import MAX_PROCS, Sandbox, sandbox
 
 __all__ = [
-    "BuildFailure", "LabBuild", "build_lab", "compiler_messages", "make_command", "run_make",
+    "BuildFailure", "LabBuild", "build_lab", "checker_command", "compiler_messages",
+    "make_command", "run_make",
     "BACKSTOP_EXTRA_S", "KILL_AFTER_S", "grade", "list_tests", "run_test",
     "Outcome", "Report", "format_points", "gradescope_json", "junit_xml", "next_steps",
     "print_build_failure", "print_next_steps", "print_outcome", "print_summary",

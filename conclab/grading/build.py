@@ -121,12 +121,15 @@ def separated(lab):
     return sandbox().uid is not None
 
 
-def build_lab(impl, out, tsan_out, lab, need_tsan, shown_as="labs", checker_out=None):
+def build_lab(impl, out, tsan_out, lab, need_tsan, shown_as="labs", checker_out=None,
+              checker_prebuilt=False):
     """Builds one lab of the tree impl lays over labs/ (see conclab.overlay). Separated
     (see separated()), the student's side is built as the sandbox uid (make TESTS=0) and
     the checker apart, as root, from the kit's files only (make checker), in
     checker_out (default: out + ".checker"). The checker holds nothing of impl's, so
-    gradings of several trees one after the other (the self-check's) may share one."""
+    gradings of several trees one after the other (the self-check's) may share one;
+    checker_prebuilt: checker_out was built from this kit's files already (a batch's,
+    Gradescope's setup.sh): it is used as it is, make is not run for it."""
     if not separated(lab):
         ok, log = run_make(make_command(impl, out, lab))
         build = LabBuild(ok, _name_sources(log, out, shown_as))
@@ -155,9 +158,17 @@ def build_lab(impl, out, tsan_out, lab, need_tsan, shown_as="labs", checker_out=
                            as_student=True)
         build.tsan_ok, build.tsan_log = ok, _name_sources(log, tsan_out, shown_as)
     checker = checker_out or out + ".checker"
-    ok, log = run_make(["make", "--no-print-directory", "-C", KIT, "-j2", "checker",
-                        f"OUT={checker}", f"BUILD={checker}.lib", f"LAB={lab}",
-                        "NO_DEPS_CHECK=1"])
     build.checker = os.path.join(checker, lab, "tests")
-    build.checker_ok, build.checker_log = ok, log
+    if checker_prebuilt:
+        build.checker_ok = os.access(build.checker, os.X_OK)
+        build.checker_log = "" if build.checker_ok else f"no prebuilt checker {build.checker}"
+        return build
+    build.checker_ok, build.checker_log = run_make(checker_command(checker, lab))
     return build
+
+
+def checker_command(checker, lab):
+    """The make command that builds lab's checker (its test binary: the kit's tests, the
+    harness and lib/, no student file) in the folder checker."""
+    return ["make", "--no-print-directory", "-C", KIT, "-j2", "checker", f"OUT={checker}",
+            f"BUILD={checker}.lib", f"LAB={lab}", "NO_DEPS_CHECK=1"]

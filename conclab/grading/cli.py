@@ -35,10 +35,20 @@ def main():
                         "folder (default: the --impl folder)")
     parser.add_argument("--visible-only", action="store_true",
                         help="leave out tests marked hidden in the rubric")
+    parser.add_argument("--checker", metavar="DIR",
+                        help="the test binaries, already built from this kit's files in DIR "
+                        "(make checker OUT=DIR; a batch's, Gradescope's setup.sh): used as "
+                        "they are")
+    parser.add_argument("--build-checker", metavar="DIR",
+                        help="only build the labs' test binaries (the kit's tests, no student "
+                        "code) into DIR, for later runs with --checker DIR (Gradescope's "
+                        "setup.sh), and exit")
     args = parser.parse_args()
 
     if not os.path.isdir(os.path.join(kit.ROOT, args.impl)):
         parser.error(f"--impl {args.impl}: no such folder")
+    if args.checker and not os.path.isdir(args.checker):
+        parser.error(f"--checker {args.checker}: no such folder")
     known = g.rubric_labs()
     for lab in args.lab or []:
         if lab not in known:
@@ -49,6 +59,15 @@ def main():
     except g.RubricError as e:
         print(f"grade: {e}", file=sys.stderr)
         return 2
+
+    if args.build_checker:
+        for lab in args.lab or known:
+            ok, log = g.run_make(g.checker_command(os.path.abspath(args.build_checker), lab))
+            if not ok:
+                print(f"grade: the tests of {lab} do not build:\n{log[-3000:]}",
+                      file=sys.stderr)
+                return 1
+        return 0
 
     started = time.monotonic()
     current = {"lab": None}
@@ -71,7 +90,9 @@ def main():
     report = g.grade(args.impl, labs=args.lab, test_filter=args.filter, part=args.part,
                      out=args.out,
                      include_hidden=not args.visible_only, progress=progress,
-                     shown_as=args.shown_as)
+                     shown_as=args.shown_as,
+                     checker_out=os.path.abspath(args.checker) if args.checker else None,
+                     checker_prebuilt=bool(args.checker))
     if not report.outcomes:
         print("grade: no test matched", file=sys.stderr)
         return 2

@@ -12,6 +12,7 @@ A test's outcome:
 """
 
 
+import contextlib
 import fnmatch
 import os
 import re
@@ -178,12 +179,15 @@ def list_tests(test_binary):
 
 def grade(impl, labs=None, test_filter=None, out=None, tsan_out=None, include_hidden=True,
           build=True, progress=None, shown_as=None, part=None, checker_out=None,
-          tests=None):
+          tests=None, build_lock=None, checker_prebuilt=False):
     """Builds and grades `impl`: labs/ itself, or a folder of lab folders whose student
     files are laid over labs/ (solutions/, a submission, a mutant). Compiler messages name
     student files as shown_as/<lab>/<file> (default: impl as given). checker_out: where
     the test binaries are built, separated (see build.build_lab). tests: grade only
-    these (suite/name), as test_filter does for a glob. Returns a Report."""
+    these (suite/name), as test_filter does for a glob. build_lock: held while a lab
+    builds, when gradings of other labs into the same out run side by side.
+    checker_prebuilt: checker_out holds test binaries built from this kit already (see
+    build.build_lab). Returns a Report."""
     impl_abs = os.path.abspath(os.path.join(KIT, impl))
     if shown_as is None:
         inside = impl_abs.startswith(KIT + os.sep)
@@ -211,8 +215,10 @@ def grade(impl, labs=None, test_filter=None, out=None, tsan_out=None, include_hi
             progress(f"building {lab} ...")
         lab_build = LabBuild(True)
         if build:
-            lab_build = build_lab(impl_abs, out, tsan_out, lab, any(e.tsan for e in entries),
-                                  shown_as, checker_out)
+            with build_lock or contextlib.nullcontext():
+                lab_build = build_lab(impl_abs, out, tsan_out, lab,
+                                      any(e.tsan for e in entries), shown_as, checker_out,
+                                      checker_prebuilt)
         test_binary = lab_build.checker or os.path.join(out, lab, "tests")
         trusted = separated(lab)
         env = dict(os.environ, CONCLAB_BIN=out, CONCLAB_TSAN_BIN=tsan_out,

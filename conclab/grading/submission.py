@@ -178,6 +178,10 @@ def main():
     parser.add_argument("--kit", default=KIT_DEFAULT, help="the kit to copy (default: this one)")
     parser.add_argument("--lab", action="append", help="grade only this lab (repeatable)")
     parser.add_argument("--keep", action="store_true", help="keep WORK afterwards")
+    parser.add_argument("--checker", metavar="DIR",
+                        help="test binaries already built from the kit's files in DIR "
+                        "(make checker OUT=DIR), shared by the submissions of a batch or of "
+                        "a Gradescope image: not rebuilt for this one")
     parser.add_argument("--filter", help="grade only tests matching this glob (for tests "
                         "of the kit; never for real grading)")
     args = parser.parse_args()
@@ -257,6 +261,8 @@ def grade(args, root, labs, work, started):
         cmd += ["--lab", lab]
     if args.filter:
         cmd += ["--filter", args.filter]
+    if args.checker:
+        cmd += ["--checker", os.path.abspath(args.checker)]
     proc = subprocess.run(cmd, cwd=copy, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, text=True, errors="replace")
     board = proc.stdout[-20000:]

@@ -29,11 +29,14 @@ Writes to OUT (--out, default build/batch):
                                 distribution of scores in quarters
   feedback/<name>/feedback.txt  what the student would see: files taken/ignored, tests
   feedback/<name>/results.json  Gradescope's format (and junit.xml)
+  checker/                      as root, the kit's test binaries, built once for the
+                                batch (they hold no student code) and used by each grading
 Exit status 0 when every submission got its row (a submission stopped by its limits
 scores 0 with a note), 1 when the batch itself failed, 2 for bad usage.
 """
 import argparse
 import concurrent.futures
+import fcntl
 import json
 import os
 import re
@@ -44,6 +47,7 @@ import sys
 import threading
 import time
 
+from conclab import grading as g
 from conclab import kit
 from conclab.instructor import batch_report as report
 
@@ -143,6 +147,8 @@ def grade_one(args):
         cmd += ["--lab", lab]
     if args.filter:
         cmd += ["--filter", args.filter]
+    if args.checker:
+        cmd += ["--checker", args.checker]
     env = dict(os.environ, CONCLAB_MAX_PROCS=str(args.procs))
     started = time.monotonic()
     become_subreaper()
@@ -206,12 +212,33 @@ class Progress:
             self.stream.flush()
 
 
+def build_checker(out, labs):
+    """As root, the submissions' verdicts come from a checker (the kit's tests, no student
+    code: see docs/kit-internals.md) that is the same for all of them: it is built once,
+    here, into OUT/checker, and each grading uses it as it is. Returns its folder, or None
+    (not root: each grading builds its own tests with the student's code; or the build
+    failed: each grading then builds it and reports the failure as a grader error)."""
+    if os.geteuid() != 0 or os.environ.get("CONCLAB_SANDBOX") == "off":
+        return None
+    checker = os.path.join(out, "checker")
+    with open(checker + ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # another batch into the same OUT builds it too
+        for lab in labs:
+            ok, log = g.run_make(g.checker_command(checker, lab))
+            if not ok:
+                print(f"grade-batch: the kit's tests of {lab} do not build; each "
+                      f"submission will report it:\n{log[-1500:]}", file=sys.stderr)
+                return None
+    return checker
+
+
 def run_all(args, subs):
     """Grades the submissions, args.jobs at a time, each in its own boxed-in process."""
     forwarded = [f"--out={args.out}", f"--timeout={args.timeout}", f"--cpu={args.cpu}",
                  f"--procs={args.procs}", f"--fsize={args.fsize}",
                  f"--output-cap={args.output_cap}"] + [f"--lab={l}" for l in args.lab or []] \
-        + ([f"--filter={args.filter}"] if args.filter else [])
+        + ([f"--filter={args.filter}"] if args.filter else []) \
+        + ([f"--checker={args.checker}"] if args.checker else [])
     progress = Progress(len(subs))
     failed = []
 
@@ -253,6 +280,7 @@ def main():
     parser.add_argument("--filter", help="grade only tests matching this glob (for tests "
                         "of the kit; never for real grading)")
     parser.add_argument("--one", nargs=2, metavar=("NAME", "PATH"), help=argparse.SUPPRESS)
+    parser.add_argument("--checker", help=argparse.SUPPRESS)  # set by build_checker()
     args = parser.parse_args()
     args.out = os.path.abspath(args.out)
     labs = kit.rubric_labs()
@@ -278,6 +306,7 @@ def main():
     started = time.monotonic()
     print(f"grade-batch: {len(subs)} submission(s), {args.jobs} at a time, into "
           f"{os.path.relpath(args.out, os.getcwd())}/", flush=True)
+    args.checker = build_checker(args.out, labs)
     failed = run_all(args, subs)
     rows = [report.row_of(args.out, name, labs) for name, _ in subs]
     path = os.path.join(args.out, "grades.csv")

@@ -4,7 +4,9 @@
 
 The zip holds, at its top (Gradescope unpacks it into /autograder/source):
   setup.sh         installs the Debian/Ubuntu packages the kit needs (scripts/deps),
-                   builds the starter once as a smoke test;
+                   builds the starter once as a smoke test, and the labs' tests (which
+                   hold no student code) into /autograder/source/checker, once for
+                   every submission;
   run_autograder   grades /autograder/submission into /autograder/results/results.json
                    with scripts/grade-submission (only whitelisted files are taken;
                    hidden tests included); AUTOGRADER_ROOT names another root for local
@@ -35,6 +37,13 @@ bash scripts/deps install
 # Smoke test: the kit and its starter build here (io_uring may be blocked while the
 # image is built: a build needs no io_uring, and grading reports such tests as skipped).
 make --no-print-directory -j"$(nproc)" NO_DEPS_CHECK=1 impl IMPL=labs
+# The tests hold no student code (the checker): built once here, in the image, every
+# submission's grading uses them as they are (run_autograder: --checker).
+LABS=()
+while read -r lab; do
+    case $lab in ''|'#'*) ;; *) LABS+=(--lab "$lab") ;; esac
+done < /autograder/source/labs
+python3 scripts/grade --build-checker /autograder/source/checker "${LABS[@]}"
 echo "setup.sh: the kit builds; the autograder is ready"
 """
 
@@ -53,11 +62,15 @@ LABS=()
 while read -r lab; do
     case $lab in ''|'#'*) ;; *) LABS+=(--lab "$lab") ;; esac
 done < "$SRC/labs"
+# The tests built once by setup.sh (none: grade-submission builds them).
+CHECKER=()
+if [ -d "$SRC/checker" ]; then CHECKER=(--checker "$SRC/checker"); fi
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/conclab-autograder.XXXXXX")
 chmod 755 "$WORK"
 # CONCLAB_FILTER (a test glob) is for the kit's own tests of this script only.
 python3 "$SRC/kit/scripts/grade-submission" --kit "$SRC/kit" \
     --submission "$ROOT/submission" --work "$WORK/run" --results "$RESULTS" "${LABS[@]}" \
+    "${CHECKER[@]}" \
     ${CONCLAB_FILTER:+--filter "$CONCLAB_FILTER"}
 status=$?
 rmdir "$WORK" 2>/dev/null

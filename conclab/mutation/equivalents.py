@@ -9,6 +9,7 @@ the list can only hold what is true today.
 import re
 
 from conclab import kit
+from conclab.mutation import edits, run
 
 PATH = kit.path("tests", "mutants", "equivalent")
 
@@ -37,3 +38,33 @@ def read(path=PATH):
             raise BadEquivalents(f"{path}:{number}: {parts[0]} is listed twice")
         found[parts[0]] = parts[1].strip()
     return found
+
+
+TOGETHER = "listed-together"  # build/mutation/<lab>/<TOGETHER>: grade_together's tree
+
+
+def grade_together(mutants, ws, order):
+    """The first, cheap pass of tests/scripts/equivalents_test: one tree holding every
+    mutant of `mutants` (one lab's listed ones) at once, built in ws and run on each test
+    that can reach any of them (order: a run.TestOrder), stopping at the first failure.
+    Returns run.grade_tree's (status, failed Outcome, message, tests run), or None when
+    two of them edit the same bytes (grade them one by one then).
+
+    A tree that survives proves each claim as grading each alone would, unless one listed
+    mutant hides another's fault, which would make both of them wrong claims. A tree
+    that fails proves nothing about any one of them: grade them one by one."""
+    changed = {}
+    for m in mutants:
+        changed.setdefault(m.file, (m.original, []))[1].extend(m.edits)
+    try:
+        mutated = {name: edits.apply(original, made)
+                   for name, (original, made) in changed.items()}
+    except ValueError:
+        return None
+    if any(edits.apply(m.original, m.edits) != m.mutated for m in mutants):
+        return None  # an edit list that does not remake its mutant: no shortcut
+    diff = "".join(f"# {m.id}\n" + edits.unified_diff(m.original, m.mutated, m.file)
+                   for m in mutants)
+    impl = run.materialize_files(mutants[0].lab, TOGETHER, mutated, diff)
+    wanted = {e.test for m in mutants for e in order.tests_for(m)}
+    return run.grade_tree(impl, [e for e in order.entries if e.test in wanted], ws)

@@ -68,19 +68,28 @@ def _add_used_solutions(impl, lab):
 
 def materialize(mutant, base=BASE):
     """Writes the mutant's folder of student files; returns the impl folder."""
-    folder = os.path.join(base, mutant.lab, mutant.slug)
+    return materialize_files(mutant.lab, mutant.slug, {mutant.file: mutant.mutated},
+                             f"# {mutant.id}\n" + unified_diff(mutant.original, mutant.mutated,
+                                                               mutant.file), base)
+
+
+def materialize_files(lab, slug, mutated, diff, base=BASE):
+    """Writes build/mutation/<lab>/<slug>/impl: the reference's student files, those of
+    mutated ({name: bytes}) replaced, and mutant.diff beside it; returns the impl folder."""
+    folder = os.path.join(base, lab, slug)
     impl = os.path.join(folder, "impl")
     shutil.rmtree(impl, ignore_errors=True)
-    os.makedirs(os.path.join(impl, mutant.lab))
-    for name in kit.student_files(mutant.lab):
-        src = kit.path("solutions", mutant.lab, name)
+    os.makedirs(os.path.join(impl, lab))
+    for name in kit.student_files(lab):
+        src = kit.path("solutions", lab, name)
         if os.path.isfile(src):
-            shutil.copyfile(src, os.path.join(impl, mutant.lab, name))
-    _add_used_solutions(impl, mutant.lab)
-    with open(os.path.join(impl, mutant.lab, mutant.file), "wb") as f:
-        f.write(mutant.mutated)
+            shutil.copyfile(src, os.path.join(impl, lab, name))
+    _add_used_solutions(impl, lab)
+    for name, data in mutated.items():
+        with open(os.path.join(impl, lab, name), "wb") as f:
+            f.write(data)
     with open(os.path.join(folder, "mutant.diff"), "w", encoding="utf-8") as f:
-        f.write(f"# {mutant.id}\n" + unified_diff(mutant.original, mutant.mutated, mutant.file))
+        f.write(diff)
     return impl
 
 
@@ -201,27 +210,34 @@ def cut_timeout(entry, reference_seconds):
 def grade_mutant(mutant, ws, order, gate=None, confirm=False):
     """Builds and grades one mutant in ws; returns its Result."""
     started = time.monotonic()
-    gate = gate or Gate()
-
-    def result(status, test="", message="", run=0):
-        return Result(mutant, status, test, message.strip(), time.monotonic() - started, run)
-
     tests = order.tests_for(mutant)
     if not tests:
-        return result("survived", message=f"no graded test can reach {mutant.function}()")
-    impl = materialize(mutant)
+        return Result(mutant, "survived", message=f"no graded test can reach "
+                      f"{mutant.function}()")
+    status, failed, message, run = grade_tree(materialize(mutant), tests, ws, gate, confirm)
+    test = failed.entry.test if failed else ""
+    if failed:
+        order.record(mutant, test, failed.seconds)
+    return Result(mutant, status, test, message.strip(), time.monotonic() - started, run)
+
+
+def grade_tree(impl, tests, ws, gate=None, confirm=False):
+    """Builds the folder of student files impl in ws and runs tests (entries) in order,
+    stopping at the first failure: (status, the failing test's Outcome or None, message,
+    tests run), status one of STATUSES but "equivalent"."""
+    gate = gate or Gate()
     with gate.shared():
         ok, log = ws.make(impl)
     if not ok:
-        return result("build failed", message=g.compiler_messages(log))
+        return "build failed", None, g.compiler_messages(log), 0
     tsan_ready, errors, run = False, [], 0
     for entry in tests:
         with gate.shared():
             if entry.tsan and not tsan_ready:
                 ok, log = ws.make(impl, "thread")
                 if not ok:
-                    return result("build failed", message="the ThreadSanitizer build failed: "
-                                  + g.compiler_messages(log))
+                    return ("build failed", None, "the ThreadSanitizer build failed: "
+                            + g.compiler_messages(log), run)
                 tsan_ready = True
             outcome = ws.run(entry)
         run += 1
@@ -229,14 +245,13 @@ def grade_mutant(mutant, ws, order, gate=None, confirm=False):
             with gate.alone():
                 outcome = ws.run(entry)
         if outcome.status == "FAIL":
-            order.record(mutant, entry.test, outcome.seconds)
             status = "timed out" if outcome.message.startswith("timed out") else "killed"
-            return result(status, entry.test, outcome.message, run)
+            return status, outcome, outcome.message, run
         if outcome.status == "ERROR":
             errors.append(f"{entry.test}: {outcome.message}")
     if errors:
-        return result("error", message="; ".join(errors), run=run)
-    return result("survived", run=run)
+        return "error", None, "; ".join(errors), run
+    return "survived", None, "", run
 
 
 def run_lab(lab, mutants, equivalents, jobs=1, progress=None):

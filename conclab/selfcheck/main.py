@@ -36,6 +36,7 @@ import time
 from conclab import grading as g
 from conclab import kit
 from conclab.grading.rubric import part_titles
+from conclab.mutation import equivalents
 from conclab.selfcheck import mutants
 from conclab.selfcheck.graded import CHECKER, check_mutants, check_solutions, check_starter
 from conclab.selfcheck.tally import Phases, Tally
@@ -215,15 +216,16 @@ SCRIPT_TIMEOUT_S = 1200
 SCRIPT_JOBS = 3
 
 
-def run_script(t, path, built=None):
-    """One script test (tests/scripts/*_test): exit 0 passes, 77 skips. One that builds
-    in build/ (NEEDS_BUILD_MARKER) waits for the event `built` (the gcc builds are done)."""
-    name = os.path.relpath(path, KIT)
+def run_script(t, path, built=None, args=()):
+    """One script test (tests/scripts/*_test) with args: exit 0 passes, 77 skips. One that
+    builds in build/ (NEEDS_BUILD_MARKER) waits for the event `built` (the gcc builds are
+    done)."""
+    name = " ".join([os.path.relpath(path, KIT), *args])
     if built is not None and needs_build(path):
         built.wait()
     started = time.monotonic()
     try:
-        proc = subprocess.run(["timeout", "-k", "5", str(SCRIPT_TIMEOUT_S), path],
+        proc = subprocess.run(["timeout", "-k", "5", str(SCRIPT_TIMEOUT_S), path, *args],
                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, text=True, errors="replace",
                               cwd=KIT)
@@ -241,8 +243,9 @@ def run_script(t, path, built=None):
 
 def script_tests(group=None):
     """The script tests (tests/scripts/*_test; the folder's other files are their tools)
-    named in group (TIMED_SCRIPTS, GRADING_SCRIPTS), or, by default, all the others."""
-    special = TIMED_SCRIPTS + GRADING_SCRIPTS
+    named in group (TIMED_SCRIPTS, GRADING_SCRIPTS, PER_LAB_SCRIPTS), or, by default, all
+    the others."""
+    special = TIMED_SCRIPTS + GRADING_SCRIPTS + PER_LAB_SCRIPTS
     return sorted(p for p in glob.glob(os.path.join(KIT, "tests", "scripts", "*_test"))
                   if os.access(p, os.X_OK) and not os.path.isdir(p)
                   and (os.path.basename(p) in group if group is not None
@@ -254,7 +257,7 @@ def check_scripts(t, jobs=SCRIPT_JOBS, built=None):
     it ends); those that build in build/ wait for the event `built` (see run_script)."""
     t.section("script tests (tests/scripts/)")
     scripts = script_tests()
-    if not scripts and not script_tests(TIMED_SCRIPTS + GRADING_SCRIPTS):
+    if not scripts and not script_tests(TIMED_SCRIPTS + GRADING_SCRIPTS + PER_LAB_SCRIPTS):
         t.skip("script tests", "none in tests/scripts/")
     scripts.sort(key=lambda p: (needs_build(p),
                                 os.path.basename(p) not in LONG_SCRIPTS))
@@ -272,8 +275,8 @@ def check_timed_scripts(t):
 
 
 # The script tests that take longest (whole bundles built and graded): started first.
-LONG_SCRIPTS = ("handout_test", "mutants_test", "equivalents_test",
-                "classroom_test", "plots_test", "commands_test")
+LONG_SCRIPTS = ("handout_test", "mutants_test", "classroom_test", "plots_test",
+                "commands_test")
 # The script test whose checks bound a duration tightly (a test's run within its timeout
 # plus the grader's margins of a second or two): run last in phase 2, alone.
 TIMED_SCRIPTS = ("grader_test",)
@@ -281,6 +284,10 @@ TIMED_SCRIPTS = ("grader_test",)
 # its wall limit, the others graded beside it; gradescope_test: run_autograder within
 # 240 s): run in phase 2's lanes, beside the reference and the mutants (phase2_lanes).
 GRADING_SCRIPTS = ("batch_test", "gradescope_test")
+# The script tests that grade, one lab per run (a lab's name as argument), in phase 2's
+# lanes: equivalents_test grades each mutant listed as equivalent, whose timing tests
+# must pass as the reference's do.
+PER_LAB_SCRIPTS = ("equivalents_test",)
 # Phase 2's lanes: how many gradings run side by side. Each grades one test at a time,
 # and the tests mostly wait (for a deadline, a child, a pipe), so three keep a 2-core
 # machine about as busy as two CPU-bound loops would; the reference's verdicts are
@@ -333,9 +340,7 @@ def build_checker(t, labs):
     """Builds the shared checker (graded.CHECKER) of every lab, as grade() would: the
     gradings that follow find it built (and their make of it does nothing)."""
     for lab in labs:
-        ok, _ = g.run_make(["make", "--no-print-directory", "-C", KIT, "-j2", "checker",
-                            f"OUT={CHECKER}", f"BUILD={CHECKER}.lib", f"LAB={lab}",
-                            "NO_DEPS_CHECK=1"])
+        ok, _ = g.run_make(g.checker_command(CHECKER, lab))
         if not ok:
             # Not a verdict: the graded checks that follow build again and report it.
             print(f"  note  {lab}: the checker's build before the graded runs failed",
@@ -356,8 +361,10 @@ def prebuild_workspaces(t, mutant_labs):
 
 def phase2_lanes(labs, wanted, only_mutant, scripts):
     """The work of phase 2's lanes, [(name, func, *args)], longest first (so that the
-    lanes end close together): the reference, each lab's mutants, the bundle tests."""
+    lanes end close together): the reference, each lab's mutants, the bundle tests, each
+    lab's equivalent mutants."""
     lanes = []  # (estimated seconds, work)
+    listed = equivalents_per_lab()
     if "solutions" in wanted and not only_mutant:
         lanes.append((65, ("reference", check_solutions, labs)))
     if "mutants" in wanted:
@@ -366,7 +373,21 @@ def phase2_lanes(labs, wanted, only_mutant, scripts):
     if scripts and not only_mutant:
         lanes += [(60, (os.path.basename(p), run_script, p))
                   for p in script_tests(GRADING_SCRIPTS)]
+        lanes += [(25 * listed.get(lab, 0), (f"{os.path.basename(p)} {lab}", run_script, p,
+                                             None, (lab,)))
+                  for p in script_tests(PER_LAB_SCRIPTS) for lab in labs]
     return [work for _, work in sorted(lanes, key=lambda c: -c[0])]
+
+
+def equivalents_per_lab():
+    """{lab: how many mutants tests/mutants/equivalent lists}, for phase2_lanes' estimates
+    (a malformed file counts as none here: equivalents_test reports it)."""
+    try:
+        listed = equivalents.read()
+    except equivalents.BadEquivalents:
+        return {}
+    labs = [mutant_id.split("/", 1)[0] for mutant_id in listed]
+    return {lab: labs.count(lab) for lab in set(labs)}
 
 
 def main():

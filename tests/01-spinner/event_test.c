@@ -378,7 +378,7 @@ GRADED(event, is_clean_under_thread_sanitizer)
      * event_wait(0) in a tight loop, some in one event_wait() without limit, some
      * alternating event_is_set() and short event_wait()s) while the main thread sets
      * it. ThreadSanitizer sees every access to the flag. */
-    int threads = (int)random_between(4, 6), rounds = (int)random_between(150, 250);
+    int threads = (int)random_between(4, 6), rounds = (int)random_between(60, 100);
     const char *path = tsan_program_path(LAB, DRIVER);
     cr_assert(path != NULL,
               "this test needs the ThreadSanitizer build of %s, but "
@@ -389,7 +389,7 @@ GRADED(event, is_clean_under_thread_sanitizer)
     snprintf(input, sizeof input, "stress %d %d\n", threads, rounds);
     const char *argv[] = {path, NULL};
     const char *env[] = {"TSAN_OPTIONS=exitcode=66 second_deadlock_stack=1", NULL};
-    struct run_spec spec = {.argv = argv, .stdin_text = input, .env = env, .timeout_s = 25};
+    struct run_spec spec = {.argv = argv, .stdin_text = input, .env = env, .timeout_s = 30};
     struct run_result r;
     cr_assert(run_program(&spec, &r), "could not start %s: %.200s", path, r.err);
     const char *report = strstr(r.err, "WARNING: ThreadSanitizer");
@@ -402,7 +402,7 @@ GRADED(event, is_clean_under_thread_sanitizer)
               threads, rounds, report);
     cr_assert(strstr(r.out, "stress stuck") == NULL,
               "%d threads waiting for an event while another sets it: a waiter had not "
-              "returned 5 s after event_set(): does event_set() wake every waiter "
+              "returned 10 s after event_set(): does event_set() wake every waiter "
               "(pthread_cond_broadcast), and does a waiter check the flag before it waits?",
               threads);
     cr_assert(!r.timed_out && r.exited && r.exit_code == 0,
