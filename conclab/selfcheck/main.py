@@ -18,9 +18,11 @@ builds, each compiler and sanitizer in its own folder; the lib's unit tests; the
 sanitizer runs; the script tests, a few at a time; the shared checker, then each lab's
 mutant workspace, and, once the checker is built, the starter's grading, whose tests
 fail whatever the load). Phase 2: the graded runs whose tests watch mechanisms in time
-(the reference, each lab's mutants) and the script tests that grade whole bundles,
-three at a time (PHASE2_LANES); then, alone, the script test that bounds a duration
-tightly. It ends with the wall and CPU time of each phase.
+(the reference, each lab's mutants and listed equivalent mutants) and the script tests
+that grade whole bundles, three at a time (PHASE2_LANES), with, at the lowest CPU
+priority, the clang builds and handout_test in the CPU time they leave idle
+(background()); then, alone, the script test that bounds a duration tightly. It ends
+with the wall and CPU time of each phase.
 """
 import argparse
 import fcntl
@@ -106,8 +108,11 @@ def check_builds(t, labs, which):
     t.section("warning-free builds (-Wall -Wextra -Werror)")
     for cc, root in which:
         for impl in ("labs", "solutions"):
-            ok, log = make("impl", f"IMPL={impl}", f"CC={cc}", f"BUILD={root}",
-                           *(["libtests"] if impl == "labs" else []))
+            # The tests are the same files in both trees: the labs/ build compiles them
+            # with each compiler. gcc's solutions/ tree keeps its test binaries (script
+            # tests run `make impl IMPL=solutions` in build/, which would build them).
+            extra = ["libtests"] if impl == "labs" else [] if cc == "gcc" else ["TESTS=0"]
+            ok, log = make("impl", f"IMPL={impl}", f"CC={cc}", f"BUILD={root}", *extra)
             if ok:
                 t.ok(f"{cc}: {impl}/ builds with no warning")
             else:
@@ -245,7 +250,7 @@ def script_tests(group=None):
     """The script tests (tests/scripts/*_test; the folder's other files are their tools)
     named in group (TIMED_SCRIPTS, GRADING_SCRIPTS, PER_LAB_SCRIPTS), or, by default, all
     the others."""
-    special = TIMED_SCRIPTS + GRADING_SCRIPTS + PER_LAB_SCRIPTS
+    special = TIMED_SCRIPTS + GRADING_SCRIPTS + PER_LAB_SCRIPTS + BACKGROUND_SCRIPTS
     return sorted(p for p in glob.glob(os.path.join(KIT, "tests", "scripts", "*_test"))
                   if os.access(p, os.X_OK) and not os.path.isdir(p)
                   and (os.path.basename(p) in group if group is not None
@@ -257,7 +262,8 @@ def check_scripts(t, jobs=SCRIPT_JOBS, built=None):
     it ends); those that build in build/ wait for the event `built` (see run_script)."""
     t.section("script tests (tests/scripts/)")
     scripts = script_tests()
-    if not scripts and not script_tests(TIMED_SCRIPTS + GRADING_SCRIPTS + PER_LAB_SCRIPTS):
+    if not scripts and not script_tests(TIMED_SCRIPTS + GRADING_SCRIPTS + PER_LAB_SCRIPTS
+                                        + BACKGROUND_SCRIPTS):
         t.skip("script tests", "none in tests/scripts/")
     scripts.sort(key=lambda p: (needs_build(p),
                                 os.path.basename(p) not in LONG_SCRIPTS))
@@ -275,8 +281,7 @@ def check_timed_scripts(t):
 
 
 # The script tests that take longest (whole bundles built and graded): started first.
-LONG_SCRIPTS = ("handout_test", "mutants_test", "classroom_test", "plots_test",
-                "commands_test")
+LONG_SCRIPTS = ("mutants_test", "classroom_test", "plots_test", "commands_test")
 # The script test whose checks bound a duration tightly (a test's run within its timeout
 # plus the grader's margins of a second or two): run last in phase 2, alone.
 TIMED_SCRIPTS = ("grader_test",)
@@ -288,6 +293,10 @@ GRADING_SCRIPTS = ("batch_test", "gradescope_test")
 # lanes: equivalents_test grades each mutant listed as equivalent, whose timing tests
 # must pass as the reference's do.
 PER_LAB_SCRIPTS = ("equivalents_test",)
+# The script tests that only build and compute, whatever the timing (handout_test builds
+# the handout and grades the starter, which fails whatever the load), and outside build/:
+# run in phase 2's background lane (see background()).
+BACKGROUND_SCRIPTS = ("handout_test",)
 # Phase 2's lanes: how many gradings run side by side. Each grades one test at a time,
 # and the tests mostly wait (for a deadline, a child, a pipe), so three keep a 2-core
 # machine about as busy as two CPU-bound loops would; the reference's verdicts are
@@ -336,6 +345,36 @@ def parallel(t, work, jobs):
         th.join()
 
 
+# The lowest CPU priority (nice 19): the background lane of phase 2 takes only the CPU
+# time its graded lanes leave idle while their tests wait.
+BACKGROUND_NICE = 19
+
+
+def background(t, work):
+    """Starts a thread that runs work, [(name, func, *args)], one after the other at the
+    lowest CPU priority, each with a buffered tally merged into t; returns the thread.
+
+    Phase 2's lanes keep the CPUs busy less than two thirds of the time (their tests wait
+    for deadlines, children, pipes). What does not depend on timing (a build, a bundle
+    that only the starter is graded in) fills those gaps here: on Linux a thread's nice
+    value is its own (setpriority on its thread id) and the processes it starts inherit
+    it, so the scheduler runs this lane's work only when a graded test leaves a CPU idle,
+    and preempts it as soon as one wakes up."""
+    def run():
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BACKGROUND_NICE)
+        for name, func, *args in work:
+            mine = Tally(buffered=True)
+            try:
+                func(mine, *args)
+            except Exception as e:  # a bug of the self-check fails it, loudly
+                mine.fail(f"{name}: the self-check itself failed: {e!r}")
+            t.merge(mine)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
 def build_checker(t, labs):
     """Builds the shared checker (graded.CHECKER) of every lab, as grade() would: the
     gradings that follow find it built (and their make of it does nothing)."""
@@ -377,6 +416,13 @@ def phase2_lanes(labs, wanted, only_mutant, scripts):
                                              None, (lab,)))
                   for p in script_tests(PER_LAB_SCRIPTS) for lab in labs]
     return [work for _, work in sorted(lanes, key=lambda c: -c[0])]
+
+
+def phase2(t, lanes, behind):
+    """Phase 2: the lanes, PHASE2_LANES at a time, and the background lane beside them."""
+    thread = background(t, behind)
+    parallel(t, lanes, PHASE2_LANES)
+    thread.join()
 
 
 def equivalents_per_lab():
@@ -452,9 +498,6 @@ def main():
     if "scripts" in wanted and not args.lab:
         groups.append(("script tests", lambda tally: phases.timed(
             "|| script tests", check_scripts, tally, SCRIPT_JOBS, built)))
-    if which[1:]:
-        groups.append(("clang builds", lambda tally: phases.timed(
-            "|| clang builds: labs/, solutions/", check_builds, tally, labs, which[1:])))
 
     def sanitizer_group(tally, san, kind):
         if "lib" in wanted and san == "address":
@@ -498,9 +541,18 @@ def main():
     if "rubrics" in wanted:
         phases.timed("rubrics", check_rubrics, t, labs)
     lanes = phase2_lanes(labs, wanted, args.mutant, "scripts" in wanted and not args.lab)
-    if lanes:
-        phases.timed(f"phase 2: reference, mutants, bundle tests, {PHASE2_LANES} at a time",
-                     parallel, t, lanes, PHASE2_LANES)
+    # Beside them, in the background (nice 19): the other compilers' builds, and the
+    # script tests that only build and compute.
+    behind = [("clang builds", lambda tally: phases.timed(
+        "|| clang builds: labs/, solutions/ (background)", check_builds, tally, labs,
+        which[1:]))] if which[1:] else []
+    if "scripts" in wanted and not args.lab:
+        behind += [(os.path.basename(p), lambda tally, p=p: phases.timed(
+            f"|| {os.path.basename(p)} (background)", run_script, tally, p))
+            for p in script_tests(BACKGROUND_SCRIPTS)]
+    if lanes or behind:
+        phases.timed(f"phase 2: reference, mutants, bundle tests, {PHASE2_LANES} at a time; "
+                     f"builds in the background", phase2, t, lanes, behind)
     if "scripts" in wanted and not args.lab:
         phases.timed("script tests that time what they run", check_timed_scripts, t)
     elapsed = time.monotonic() - started
