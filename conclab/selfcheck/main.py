@@ -531,8 +531,7 @@ def main():
         # here, in its own build folders, once the checker is built.
         if "starter" in wanted:
             def starter_group(tally):
-                checker_ready.wait()
-                phases.timed("|| starter graded", check_starter, tally, labs)
+                phases.timed("|| starter graded", check_starter, tally, labs, checker_ready)
             groups.append(("starter", starter_group))
     phases.timed("phase 1: the above, side by side", parallel, t, groups, len(groups))
     # Phase 2: the graded runs, whose tests watch mechanisms in time, in PHASE2_LANES

@@ -19,7 +19,10 @@
  *                         consumers get them, the first T of them polling with
  *                         queue_try_get, the others in queue_get (T = 0 if not given);
  *                         "storm put-errors E left L", then a line "consumer K V..."
- *                         per consumer, in the order it got them, or "storm stuck"
+ *                         per consumer, in the order it got them; or "storm stuck"
+ *                         (a thread still running 20 s on), or "storm too-many M" as
+ *                         soon as the getters together returned M items, one more than
+ *                         were put (P * N items and C end marks): the driver then ends
  * A command it cannot parse ends it with status 2.
  */
 #include "queue.h"
@@ -200,7 +203,9 @@ static void round_of_eight(char *args)
 
 struct storm {
     unsigned producers, per_producer;
-    int put_errors; /* under out_lock */
+    int put_errors;        /* under out_lock */
+    atomic_ulong taken;    /* items the getters returned, end marks included */
+    unsigned long at_most; /* what a right queue returns: every item and end mark put */
 };
 
 struct worker {
@@ -237,6 +242,12 @@ static void *consume(void *arg)
         else
             while (!queue_try_get(shared, &v))
                 sched_yield(); /* empty: let a producer run */
+        /* A queue that returns items it was never given (a get that does not wait)
+         * would keep these threads busy until the join's deadline: stop at once. */
+        if (atomic_fetch_add(&w->storm->taken, 1) >= w->storm->at_most) {
+            report("storm too-many %lu", w->storm->at_most + 1);
+            _exit(0);
+        }
         if (v == END_MARK)
             return NULL;
         if (w->count == w->capacity) {
@@ -255,7 +266,7 @@ static void storm(char *args)
     int fields = sscanf(args, "%u %u %u %u", &p, &c, &n, &polling);
     if (fields < 3 || p == 0 || c == 0 || p > 64 || c > 64 || polling > c)
         usage_error(args);
-    struct storm s = {.producers = p, .per_producer = n};
+    struct storm s = {.producers = p, .per_producer = n, .at_most = (unsigned long)p * n + c};
     struct worker *prod = calloc(p, sizeof *prod), *cons = calloc(c, sizeof *cons);
     pthread_t *pt = calloc(p, sizeof *pt), *ct = calloc(c, sizeof *ct);
     if (prod == NULL || cons == NULL || pt == NULL || ct == NULL)

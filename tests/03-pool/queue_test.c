@@ -195,6 +195,13 @@ GRADED(queue, many_producers_and_consumers_lose_nothing)
     cr_assert(strstr(line, "stuck") == NULL,
               "4 producers and 6 consumers: a thread had not finished after 20 s (a lost "
               "wake-up, an item lost, or a consumer that never got its end mark)");
+    cr_assert(strncmp(line, "storm too-many", 14) != 0,
+              "4 producers and 6 consumers: expected the getters to return the %d items "
+              "put and 6 end marks, but they returned more (\"%s\"): queue_get returned "
+              "without an item. It must wait while the queue is empty, in a while loop "
+              "around pthread_cond_wait (not an if: a wait can end without a signal, or "
+              "another getter can take the item first).",
+              PRODUCERS * PER_PRODUCER, line);
     int put_errors = -1, left = -1;
     sscanf(line, "storm put-errors %d left %d", &put_errors, &left);
     cr_assert_eq(put_errors, 0, "queue_put failed %d time(s): expected 0 every time", put_errors);
@@ -283,6 +290,12 @@ GRADED(queue, is_clean_under_thread_sanitizer)
     int put_errors = -1, left = -1;
     if (line != NULL)
         sscanf(line, "storm put-errors %d left %d", &put_errors, &left);
+    cr_assert(line == NULL || strncmp(line, "storm too-many", 14) != 0,
+              "%d producers and %d getters (%d polling with queue_try_get): the getters "
+              "returned more items than were put (\"%.*s\"): queue_get must wait, in a "
+              "while loop, while the queue is empty, and queue_try_get return false then",
+              PRODUCERS, CONSUMERS, POLLING, line ? (int)strcspn(line, "\n") : 0,
+              line ? line : "");
     cr_assert(line != NULL && strncmp(line, "storm stuck", 11) != 0,
               "%d producers and %d getters (%d polling with queue_try_get): expected the "
               "report \"storm put-errors 0 left 0\", got %s (a thread still running 20 s "
