@@ -294,8 +294,7 @@ GRADED(queue, is_clean_under_thread_sanitizer)
               "%d producers and %d getters (%d polling with queue_try_get): the getters "
               "returned more items than were put (\"%.*s\"): queue_get must wait, in a "
               "while loop, while the queue is empty, and queue_try_get return false then",
-              PRODUCERS, CONSUMERS, POLLING, line ? (int)strcspn(line, "\n") : 0,
-              line ? line : "");
+              PRODUCERS, CONSUMERS, POLLING, line ? (int)strcspn(line, "\n") : 0, line ? line : "");
     cr_assert(line != NULL && strncmp(line, "storm stuck", 11) != 0,
               "%d producers and %d getters (%d polling with queue_try_get): expected the "
               "report \"storm put-errors 0 left 0\", got %s (a thread still running 20 s "
