@@ -146,8 +146,11 @@ def check_rubrics(t, labs):
 
 
 def build_sanitized(t, san):
-    """Builds solutions/ with SAN=address or thread (build/asan, build/tsan)."""
-    ok, log = make("impl", "IMPL=solutions", f"SAN={san}")
+    """Builds solutions/ with SAN=address or thread (build/asan, build/tsan): its programs
+    and drivers, what tests/<lab>/sanitize runs and the graded ThreadSanitizer tests
+    start; not the test binaries (TESTS=0), which hold no student code and are built
+    apart (the checker)."""
+    ok, log = make("impl", "IMPL=solutions", f"SAN={san}", "TESTS=0")
     if not ok:
         t.fail(f"solutions/ build with SAN={san}", g.compiler_messages(log))
 
