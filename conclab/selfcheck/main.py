@@ -320,6 +320,18 @@ def needs_build(path):
         return NEEDS_BUILD_MARKER in f.read()
 
 
+def run_item(t, item):
+    """Runs one piece of work, (name, func, *args), as func(tally, *args) with a buffered
+    tally merged into t when it ends."""
+    name, func, *args = item
+    mine = Tally(buffered=True)
+    try:
+        func(mine, *args)
+    except Exception as e:  # a bug of the self-check fails it, loudly
+        mine.fail(f"{name}: the self-check itself failed: {e!r}")
+    t.merge(mine)
+
+
 def parallel(t, work, jobs):
     """Runs work, [(name, func, *args)], `jobs` at a time in threads: func(tally, *args)
     each with a buffered tally, merged into t as each ends. Each thread grades as a uid
@@ -333,13 +345,8 @@ def parallel(t, work, jobs):
             with lock:
                 if not todo:
                     return
-                name, func, *args = todo.pop(0)
-            mine = Tally(buffered=True)
-            try:
-                func(mine, *args)
-            except Exception as e:  # a bug of the self-check fails it, loudly
-                mine.fail(f"{name}: the self-check itself failed: {e!r}")
-            t.merge(mine)
+                item = todo.pop(0)
+            run_item(t, item)
 
     threads = [threading.Thread(target=worker) for _ in range(max(1, min(jobs, len(todo))))]
     for th in threads:
@@ -365,13 +372,8 @@ def background(t, work):
     and preempts it as soon as one wakes up."""
     def run():
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BACKGROUND_NICE)
-        for name, func, *args in work:
-            mine = Tally(buffered=True)
-            try:
-                func(mine, *args)
-            except Exception as e:  # a bug of the self-check fails it, loudly
-                mine.fail(f"{name}: the self-check itself failed: {e!r}")
-            t.merge(mine)
+        for item in work:
+            run_item(t, item)
 
     thread = threading.Thread(target=run)
     thread.start()
