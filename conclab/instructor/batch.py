@@ -49,6 +49,7 @@ import time
 
 from conclab import grading as g
 from conclab import kit
+from conclab.grading.sandbox import switches_uid
 from conclab.instructor import batch_report as report
 
 KIT = kit.ROOT
@@ -218,7 +219,7 @@ def build_checker(out, labs):
     here, into OUT/checker, and each grading uses it as it is. Returns its folder, or None
     (not root: each grading builds its own tests with the student's code; or the build
     failed: each grading then builds it and reports the failure as a grader error)."""
-    if os.geteuid() != 0 or os.environ.get("CONCLAB_SANDBOX") == "off":
+    if not switches_uid():
         return None
     checker = os.path.join(out, "checker")
     with open(checker + ".lock", "w") as lock:
