@@ -235,9 +235,12 @@ GRADED(procs, ends_when_a_worker_dies)
      * A dead worker never sends the rest of its results (nor says it is done): the
      * parent must see end of file on the result pipe once the other workers have
      * exited, and fail, not wait forever. It sees end of file only if no process still
-     * holds a write end of the result pipe, the parent included. */
+     * holds a write end of the result pipe, the parent included. The whole run is slow
+     * to collect (60 ms a result, 100 ms a job): when the workers take their last stop
+     * jobs the parent has read at most 8 results, so a parent that stops on an empty
+     * job pipe loses results whatever the scheduling. */
     uint64_t *values = range_values(300, 12);
-    run_and_check("3", values, 12, false, "worker=100000", "collect=5000");
+    run_and_check("3", values, 12, false, "worker=100000", "collect=60000");
 
     const char *args[] = {"3", "--numbers", "-", "--delay", "worker=300000", NULL};
     char what[256];
