@@ -1,7 +1,9 @@
 /*
  * transfer: threads move money between accounts while an auditor checks that the
  * total never changes. A deadlock hangs the program; a transfer that is not one step
- * shows up as an audit that finds money missing or doubled.
+ * shows up as an audit that finds money missing or doubled, and one that moves its
+ * money the wrong way as an account whose balance at the end is not what the transfers
+ * made it.
  *
  * Thread t makes TRANSFERS transfers of 1 to 10 between accounts picked by its own
  * pseudo-random sequence (the same every run). With two accounts and two threads,
@@ -47,6 +49,7 @@ struct shared {
 struct mover {
     struct shared *shared;
     unsigned index;
+    long moved[MAX_ACCOUNTS]; /* what this thread's transfers added to each account */
 };
 
 static const char *const delay_points[] = {"between", NULL};
@@ -55,7 +58,8 @@ static const char usage[] =
     "Usage: transfer [--threads T] [--accounts A] [--transfers N] [--progress MS]\n"
     "                [--delay POINT=US]...\n"
     "Move money between A accounts with T threads, N transfers each, while an auditor\n"
-    "checks that the total never changes.\n"
+    "checks that the total never changes; at the end, each account must hold what the\n"
+    "transfers made it.\n"
     "\n"
     "  --threads T        transfer threads, 1 to 64 (default 2)\n"
     "  --accounts A       accounts, 2 to 64 (default 2)\n"
@@ -82,7 +86,7 @@ static uint64_t next_random(uint64_t *state)
 
 static void *move_money(void *arg)
 {
-    const struct mover *m = arg;
+    struct mover *m = arg;
     struct shared *s = m->shared;
     char name[16]; /* shown by gdb, top -H and /proc: "mover 3" */
     snprintf(name, sizeof name, "mover %u", m->index);
@@ -100,6 +104,8 @@ static void *move_money(void *arg)
         }
         long amount = 1 + (long)(next_random(&state) % 10);
         bank_transfer(&s->accounts[from], &s->accounts[to], amount);
+        m->moved[from] -= amount; /* private to this thread: main reads it after join */
+        m->moved[to] += amount;
         atomic_fetch_add(&s->completed, 1);
     }
     atomic_fetch_sub(&s->running, 1);
@@ -208,15 +214,35 @@ int main(int argc, char *argv[])
     if (progress_ms > 0)
         join(reporter);
     long final_total = bank_audit(shared.accounts, shared.account_count);
+    /* Each account must hold its opening balance plus what every transfer moved into
+     * it, less what every transfer moved out: a right total alone does not show a
+     * transfer that moved its money the wrong way. */
+    unsigned wrong_accounts = 0, first_account = 0;
+    long first_expected = 0;
+    for (unsigned a = 0; a < shared.account_count; a++) {
+        long balance = OPENING;
+        for (long i = 0; i < threads; i++)
+            balance += args[i].moved[a];
+        if (shared.accounts[a].balance != balance && wrong_accounts++ == 0) {
+            first_account = a;
+            first_expected = balance;
+        }
+    }
 
     printf("audits: %ld during the run, %ld found a wrong total", audits, wrong_audits);
     if (wrong_audits > 0)
         printf(" (the first: %ld, expected %ld)", first_wrong, expected);
     printf("\ntotal: %ld at the end, expected %ld\n", final_total, expected);
+    if (wrong_accounts == 0)
+        printf("balances: all %u as expected\n", shared.account_count);
+    else
+        printf("balances: %u of %u wrong (account %u holds %ld, expected %ld)\n", wrong_accounts,
+               shared.account_count, first_account, shared.accounts[first_account].balance,
+               first_expected);
     printf("Total time: %.2fs\n", clock_seconds() - t0);
     for (unsigned i = 0; i < shared.account_count; i++)
         bank_close(&shared.accounts[i]);
-    bool ok = wrong_audits == 0 && final_total == expected;
+    bool ok = wrong_audits == 0 && final_total == expected && wrong_accounts == 0;
     if (fflush(stdout) != 0)
         die_errno("stdout");
     return ok ? EXIT_SUCCESS : EXIT_FAILURE;

@@ -17,8 +17,10 @@
 #include <string.h>
 #include <time.h>
 
-/* Inputs of several sizes, none of them 20: a parent that counts to 20 is wrong. */
-static const uint64_t small[] = {0, 1, 2, 97, 100, 561, 4294967291ULL};
+/* Inputs of several sizes, none of them 20: a parent that counts to 20 is wrong. The
+ * smallest and largest numbers the command line takes are in: a worker's "done" must
+ * not look like the result of any number (0 or 2^64 - 1 taken as that marker). */
+static const uint64_t small[] = {0, 1, 2, 97, 100, 561, 4294967291ULL, 18446744073709551615ULL};
 static const uint64_t one[] = {7919};
 
 /* With --primes-only, how many results come depends on the numbers: only the workers
@@ -56,13 +58,14 @@ static void assert_every_result(const char *out, const uint64_t *values, size_t 
     for (const char *line = out; *line != '\0';) {
         const char *end = strchr(line, '\n');
         size_t len = end ? (size_t)(end - line) : strlen(line);
+        /* "<number> <flag> <seconds>s", the number right-aligned in 16 columns or wider. */
         uint64_t n;
-        char flag;
+        int at = 0;
         double seconds;
-        if (len > 18 && line[16] == ' ' && line[18] == ' ' &&
-            sscanf(line, "%" SCNu64 " %c", &n, &flag) >= 1 &&
-            sscanf(line + 19, "%lfs", &seconds) == 1) {
-            flag = line[17];
+        if (sscanf(line, "%" SCNu64 "%n", &n, &at) == 1 && at >= 16 && (size_t)at + 3 < len &&
+            line[at] == ' ' && line[at + 2] == ' ' &&
+            sscanf(line + at + 3, "%lfs", &seconds) == 1) {
+            char flag = line[at + 1];
             lines++;
             size_t i = 0;
             while (i < count && values[i] != n)
@@ -79,6 +82,11 @@ static void assert_every_result(const char *out, const uint64_t *values, size_t 
         }
         line = end ? end + 1 : line + len;
     }
+    /* A done marked by a number's value (0, 2^64 - 1) loses that number's result. */
+    bool edge_lost = false;
+    for (size_t i = 0; i < count; i++)
+        edge_lost |= seen[i] == 0 && (values[i] == 0 || values[i] == UINT64_MAX) &&
+                     (!primes_only || primes_is_prime(values[i]));
     for (size_t i = 0; i < count; i++) {
         if (primes_only && !primes_is_prime(values[i]))
             continue;
@@ -91,8 +99,12 @@ static void assert_every_result(const char *out, const uint64_t *values, size_t 
                   "program exited 0: the parent stopped reading results too early. An "
                   "empty job pipe only means that every job was taken, not that its result "
                   "is in; a count fixed in advance (such as 20) is not the number of "
-                  "results. Which process knows when its results are all sent?",
-                  what, values[i], lines, expected);
+                  "results. Which process knows when its results are all sent?%s",
+                  what, values[i], lines, expected,
+                  edge_lost ? " (0 or 2^64 - 1 is among the missing: if a worker's \"done\" is "
+                              "marked by a number's value, the parent takes that number's result "
+                              "for a done, and stops early.)"
+                            : "");
     }
     char summary[64];
     snprintf(summary, sizeof summary, "%zu %s in ", expected, primes_only ? "primes" : "checks");
@@ -151,8 +163,8 @@ GRADED(procs, reports_every_result_when_the_parent_is_slow)
     /* While the parent pauses after its first result, the workers check the other
      * numbers and take their stop jobs: the job pipe is then empty, and the results
      * wait in the result pipe. */
-    run_and_check("1", small, 7, false, "collect=10000", NULL);
-    run_and_check("2", small, 7, false, "collect=10000", NULL);
+    run_and_check("1", small, 8, false, "collect=10000", NULL);
+    run_and_check("2", small, 8, false, "collect=10000", NULL);
     uint64_t *values = range_values(1000, 13);
     run_and_check("4", values, 13, false, "collect=5000", NULL);
     run_and_check("3", values, 13, false, "collect=5000", NULL);
@@ -188,7 +200,7 @@ GRADED(procs, reports_every_prime_with_primes_only)
 {
     /* A worker sends a result for a prime only: the parent cannot know how many
      * results will come, only that each worker says when it has sent its last. */
-    run_and_check("2", small, 7, true, "collect=10000", NULL);
+    run_and_check("2", small, 8, true, "collect=10000", NULL);
     run_and_check("3", no_prime, 8, true, "collect=5000", NULL);
     run_and_check("1", no_prime, 8, true, NULL, NULL);
     uint64_t *values = range_values(1000, 37);

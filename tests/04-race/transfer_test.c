@@ -76,6 +76,19 @@ static void report_stuck(const char *what, const struct race_threads *t, double 
               tsan_report ? tsan_report : "");
 }
 
+/* Whether every audit of the run and its final total found the money all there. */
+static bool total_always_right(const char *out)
+{
+    const char *audits = race_find_line(out, "audits: ");
+    const char *total = race_find_line(out, "total: ");
+    long count, wrong = -1, at_end, expected;
+    return audits != NULL &&
+           sscanf(audits, "audits: %ld during the run, %ld found", &count, &wrong) == 2 &&
+           wrong == 0 && total != NULL &&
+           sscanf(total, "total: %ld at the end, expected %ld", &at_end, &expected) == 2 &&
+           at_end == expected;
+}
+
 static void run_transfer(enum race_build build, const char *threads, const char *accounts,
                          const char *transfers, const char *delay)
 {
@@ -148,6 +161,17 @@ static void run_transfer(enum race_build build, const char *threads, const char 
               "starts:\n%.1500s",
               what, tsan_report);
     race_check_end(build, &r, what);
+    const char *balances = race_find_line(r.out, "balances: ");
+    cr_assert(balances != NULL, "%s: expected a line 'balances: ...', got: %.300s", what,
+              race_last_lines(r.out, 3));
+    cr_assert(strncmp(balances, "balances: all ", 14) == 0 || !total_always_right(r.out),
+              "%s: the total was right in every audit, but an account ended with the "
+              "wrong balance: %.120s. Each thread's transfers are the same every run, so "
+              "each account's final balance is known. Does bank_transfer() take `amount` "
+              "from `from` and add it to `to`, whatever order it locks them in? (Accounts "
+              "renamed first and second for the lock order must still move the money from "
+              "`from` to `to`.)",
+              what, balances);
     race_expect_exit(&r, 0, what,
                      "The money did not add up: an audit saw a transfer half done, or an "
                      "update was lost. Does a transfer hold both accounts' locks while it "
