@@ -33,10 +33,17 @@
  *       a time) from a barrier: "compete-thread K turns N max-gap G" (turns: times it
  *       ran a unit after the other one did; gap: longest time between two of its
  *       units), then "compete overlap O requests D forced F"
+ *   relay INTERVAL_US GIVEUP_MS         (new GIL) three threads: the driver takes the
+ *       GIL and starts two waiters; it holds the GIL (sleeping, no eval breaker) until
+ *       a drop request, then 2.5 intervals more, and releases it (forced). The waiter
+ *       that takes it runs units and eval breakers until the other has had the GIL, or
+ *       GIVEUP_MS: "relay released L first-acquired A second-acquired B got G asked D
+ *       requests T forced F" (D: drop requests counted when the second took the GIL)
  *   hold-still INTERVAL_US WAITERS       (new GIL) the driver takes the GIL and starts
  *       the waiters: "waiter K tid T", then "holding"; it holds the GIL, never calling
- *       the eval breaker, until the command "release": "hold-still released L", then
- *       "waiter K acquired A" (or "hold-still stuck")
+ *       the eval breaker, until the command "release": "hold-still released L early E"
+ *       (E: a waiter had the GIL before the release), then "waiter K acquired A" (or
+ *       "hold-still stuck")
  *   io T SLEEP_MS UNITS INTERVAL_US      (new GIL) T threads from a barrier: acquire,
  *       interp_run(UNITS), interp_blocking_sleep(SLEEP_MS), interp_run(UNITS), release:
  *       "io-thread K ret R before B after A" (around the blocking call), then
@@ -514,6 +521,101 @@ static void compete(char *args)
     report("compete overlap %d requests %" PRIu64 " forced %" PRIu64, interp_max_overlap(&interp),
            stats.drop_requests, stats.forced_drops);
     pthread_barrier_destroy(&start);
+    gil_destroy(&gil);
+}
+
+/* ------------------------------------------------------------ three threads */
+
+struct relay {
+    struct gil *gil;
+    atomic_int taken; /* relayers that have had the GIL */
+    int64_t give_up_ns;
+};
+
+struct relayer {
+    struct relay *relay;
+    struct relayer *other;
+    atomic_bool requested, acquired;
+    int64_t acquired_ns;
+    int order;      /* 1: took the GIL first, 2: second */
+    uint64_t asked; /* drop requests counted when this thread took the GIL */
+    bool got;       /* first: the other one had the GIL before this one released it */
+};
+
+static void *relayer_main(void *arg)
+{
+    struct relayer *r = arg;
+    struct gil *gil = r->relay->gil;
+    atomic_store(&r->requested, true);
+    gil_acquire(gil);
+    r->acquired_ns = now_ns();
+    struct gil_stats stats;
+    gil_get_stats(gil, &stats);
+    r->asked = stats.drop_requests;
+    atomic_store(&r->acquired, true);
+    r->order = atomic_fetch_add(&r->relay->taken, 1) + 1;
+    if (r->order == 1) {
+        /* CPU-bound until the other one has had the GIL: only its drop request can
+         * let it in. */
+        int64_t give_up = now_ns() + r->relay->give_up_ns;
+        uint64_t seed = 1;
+        while (!atomic_load(&r->other->acquired) && now_ns() < give_up) {
+            gil_eval_breaker(gil);
+            burn_unit(seed++);
+        }
+        r->got = atomic_load(&r->other->acquired);
+    }
+    gil_release(gil);
+    return NULL;
+}
+
+static void relay(char *args)
+{
+    long long interval_us = 0;
+    int give_up_ms = 0;
+    if (sscanf(args, "%lld %d", &interval_us, &give_up_ms) != 2 || interval_us < 1 ||
+        give_up_ms < 1)
+        usage_error(args);
+    int64_t interval = interval_us * CLOCK_NS_PER_US;
+    struct gil gil;
+    init_gil(&gil, GIL_MODE_NEW, interval);
+    struct relay shared = {.gil = &gil, .give_up_ns = give_up_ms * MS};
+    atomic_init(&shared.taken, 0);
+    struct relayer r[2];
+    for (int i = 0; i < 2; i++) {
+        r[i] = (struct relayer){.relay = &shared, .other = &r[1 - i]};
+        atomic_init(&r[i].requested, false);
+        atomic_init(&r[i].acquired, false);
+    }
+    gil_acquire(&gil);
+    pthread_t t[2];
+    for (int i = 0; i < 2; i++) {
+        start_thread(&t[i], relayer_main, &r[i]);
+        if (!wait_for_flag(&r[i].requested, 5000 * MS)) {
+            report("waiter-not-started");
+            exit(1);
+        }
+    }
+    /* Hold the GIL without an eval breaker until a drop request, then 2.5 intervals more:
+     * both waiters time out again meanwhile, and the release falls mid-interval. */
+    struct gil_stats stats;
+    int64_t give_up = now_ns() + 20 * interval + 3000 * MS;
+    do {
+        clock_sleep_ns(MS);
+        gil_get_stats(&gil, &stats);
+    } while (stats.drop_requests == 0 && now_ns() < give_up);
+    clock_sleep_ns(5 * interval / 2);
+    int64_t released = now_ns();
+    gil_release(&gil);
+    for (int i = 0; i < 2; i++)
+        join_or_stuck(t[i], give_up_ms / 1000.0 + 5, "relay");
+    struct relayer *first = r[0].order == 1 ? &r[0] : &r[1];
+    struct relayer *second = first == &r[0] ? &r[1] : &r[0];
+    gil_get_stats(&gil, &stats);
+    report("relay released %" PRId64 " first-acquired %" PRId64 " second-acquired %" PRId64
+           " got %d asked %" PRIu64 " requests %" PRIu64 " forced %" PRIu64,
+           released, first->acquired_ns, second->acquired_ns, first->got, second->asked,
+           stats.drop_requests, stats.forced_drops);
     gil_destroy(&gil);
 }
 
@@ -1093,6 +1195,7 @@ int main(void)
         {"drop-cpu", drop_cpu, NULL},
         {"handover", handover, NULL},
         {"compete", compete, NULL},
+        {"relay", relay, NULL},
         {"hold-still", hold_still, NULL},
         {"io", io, NULL},
         {"ticks", ticks, NULL},

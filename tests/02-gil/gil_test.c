@@ -267,6 +267,7 @@ GRADED(gil, a_waiter_woken_while_the_gil_is_held_waits_again)
         char *line = expect(&d, "wake", 15, "a crash in gil_acquire or gil_release?", NULL);
         long long requested = field(line, "requested"), released = field(line, "released");
         long long acquired = field(line, "acquired");
+        long long requests = field(line, "requests"), forced = field(line, "forced");
         bool early = field(line, "early") != 0;
         free(line);
         cr_assert(!early && acquired >= released,
@@ -279,9 +280,55 @@ GRADED(gil, a_waiter_woken_while_the_gil_is_held_waits_again)
                   "the wait (%s)",
                   modes[i], hold_ms, (acquired - requested) / MS, (released - acquired) / MS,
                   i == 0 ? "the old GIL's wait, without a timeout, too" : "each timed wait");
+        /* New GIL, a 2 s interval: no timed wait can time out during a hold this short
+         * (a run where the holder was held up for most of the interval says nothing). */
+        if (i == 1 && released - requested < 1500 * MS)
+            cr_assert(requests == 0 && forced == 0,
+                      "new GIL with a 2 s interval: a thread held the GIL %.0f ms while "
+                      "another waited, and broadcast `cond` every ms meanwhile: expected no "
+                      "drop request and no forced drop (no wait lasted a whole interval), "
+                      "observed %lld drop request(s) and %lld forced drop(s). Likely cause: "
+                      "gil_acquire raises the drop request whenever its wait returns with the "
+                      "GIL still held and no switch, also on a wake-up that changed nothing; "
+                      "raise it only when pthread_cond_timedwait returned ETIMEDOUT",
+                      (released - requested) / MS, requests, forced);
     }
     finish(&d);
 }
+
+/* ----------------------------------------------------------------- three threads */
+
+struct relay_seen {
+    long interval_ms, give_up_ms;
+    long long released, first_acquired, second_acquired, asked;
+    bool got;
+};
+
+/* Three threads (see the driver's relay): the driver holds the GIL, sleeping, while two
+ * waiters wait; once one of them has raised a drop request it releases, 2.5 intervals
+ * later (mid-interval). The waiter that takes the GIL then holds it CPU-bound, calling
+ * the eval breaker, until the other waiter has had it. */
+static void play_relay(struct driver *d, struct relay_seen *seen)
+{
+    seen->interval_ms = random_between(40, 80);
+    seen->give_up_ms = 2000;
+    driver_send(d, "relay %ld %ld", seen->interval_ms * 1000, seen->give_up_ms);
+    char *line = expect(d, "relay", 20, "a crash, or a GIL that deadlocks on a handover?", NULL);
+    seen->released = field(line, "released");
+    seen->first_acquired = field(line, "first-acquired");
+    seen->second_acquired = field(line, "second-acquired");
+    seen->got = field(line, "got") != 0;
+    seen->asked = field(line, "asked");
+    free(line);
+}
+
+/* The likely causes of a waiter that never asks again after a switch. */
+static const char *const STARVED =
+    "after a switch, the waiter never raises the drop request again: gil_acquire must "
+    "take saved_switch = switch_number anew before each timed wait (inside the `while "
+    "(gil->locked)` loop, not once per call), and keep waiting with a timeout of one "
+    "interval (pthread_cond_timedwait) even once a drop request is raised, so that it "
+    "can ask the next holder too";
 
 /* ----------------------------------------------------------------- drop request */
 
@@ -360,6 +407,36 @@ GRADED(gil, raises_a_drop_request_only_after_a_full_interval)
               "expected the counters to show the drop request and the forced drop, observed "
               "%lld drop request(s) and %lld forced drop(s): count them where they happen",
               requests, forced);
+
+    /* Last: three threads. The GIL changes hands mid-interval; the waiter left behind
+     * must wait a whole interval with no switch before it asks the new holder. */
+    struct relay_seen relay;
+    play_relay(&d, &relay);
+    cr_assert(relay.got,
+              "new GIL, 3 threads: after one waiter took the GIL, expected the other to get it "
+              "from that CPU-bound holder, observed it still waiting %ld ms later (see "
+              "gil/forced_switching_prevents_starvation). Likely cause: %s",
+              relay.give_up_ms, STARVED);
+    double after_ms = (relay.second_acquired - relay.released) / MS;
+    cr_assert(after_ms >= 0.95 * relay.interval_ms,
+              "new GIL, 3 threads, a %ld ms interval: a holder released the GIL (forced) while "
+              "two threads waited; expected the waiter left behind to ask the new holder only "
+              "after a whole interval with no switch, so to get the GIL at least %ld ms after "
+              "the release, observed %.1f ms (the new holder took it %.1f ms after the "
+              "release). Likely cause: a timed wait during which the GIL changed hands "
+              "raised the drop request: raise it only if switch_number still equals the "
+              "saved_switch taken before that wait",
+              relay.interval_ms, relay.interval_ms, after_ms,
+              (relay.first_acquired - relay.released) / MS);
+    cr_assert(relay.asked == 2,
+              "new GIL, 3 threads: two holders in turn kept the GIL until asked, while the "
+              "waiters' timed waits timed out again and again (the first holder %ld ms "
+              "after the request); expected 2 drop requests counted (one per holder: a "
+              "request stays raised until the GIL changes hands), observed %lld. Likely "
+              "cause: gil_acquire counts drop_requests at every timed-out wait; count it "
+              "only when the request goes from not raised to raised (drop_request was "
+              "false)",
+              5 * relay.interval_ms / 2, relay.asked);
     finish(&d);
 }
 
@@ -434,6 +511,16 @@ GRADED(gil, forced_switching_prevents_starvation)
               "two CPU-bound threads for %d ms with a %ld ms interval: expected tens of drop "
               "requests and forced drops, the counters say %lld and %lld",
               run_ms, interval_ms, requests, drops);
+
+    /* Then three threads: after one handover, the waiter left behind must ask again. */
+    struct relay_seen relay;
+    play_relay(&d, &relay);
+    cr_assert(relay.got,
+              "new GIL, 3 threads, a %ld ms interval: a holder released the GIL (forced) "
+              "while two threads waited, and the one that took it held it CPU-bound "
+              "(calling the eval breaker): expected the other waiter to get it a few "
+              "intervals later, observed it still waiting %ld ms later. Likely cause: %s",
+              relay.interval_ms, relay.give_up_ms, STARVED);
     finish(&d);
 }
 
@@ -588,43 +675,48 @@ static double thread_cpu_ms(pid_t pid, int tid)
     return (double)(utime + stime) * 1000.0 / (double)sysconf(_SC_CLK_TCK);
 }
 
-GRADED(gil, waiters_sleep_instead_of_spinning)
+/* What the test saw of the waiters of a hold-still scenario. */
+#define MAX_WATCHED 2
+enum { SAMPLES = 40 };
+struct watched {
+    double used[MAX_WATCHED];  /* CPU time over the hold, ms */
+    int runnable[MAX_WATCHED]; /* looks (of SAMPLES) that found the waiter 'R' */
+};
+
+/* The driver holds the GIL, never calling the eval breaker, like a C extension that
+ * does not release it, while `waiters` threads wait with the given interval: they can
+ * only wait. Over hold_ms of that, their CPU time as the kernel counts it, and their
+ * state every hold_ms / SAMPLES ms: a sleeping waiter is asleep ('S'); a spinning one is
+ * running or waiting for a core ('R'), which a busy machine does not hide the way it
+ * hides CPU time. Then the release, after which each waiter must get the GIL. */
+static void watch_waiters(struct driver *d, long interval_us, int waiters, double hold_ms,
+                          struct watched *seen)
 {
-    struct driver d;
-    driver_start(&d, LAB, DRIVER, 30);
-    enum { WAITERS = 2 };
-    /* A 1 s interval: a waiter that sleeps does not wake up while it is watched. */
-    driver_send(&d, "hold-still 1000000 %d", WAITERS);
-    int tid[WAITERS];
-    for (int i = 0; i < WAITERS; i++) {
-        char *line = expect(&d, "waiter", 10, "the driver could not start a waiter", NULL);
+    driver_send(d, "hold-still %ld %d", interval_us, waiters);
+    int tid[MAX_WATCHED];
+    for (int i = 0; i < waiters; i++) {
+        char *line = expect(d, "waiter", 10, "the driver could not start a waiter", NULL);
         tid[i] = (int)field(line, "tid");
         free(line);
     }
-    free(expect(&d, "holding", 10, "the driver ended early", NULL));
-    /* The holder keeps the GIL and never calls the eval breaker, like a C extension that
-     * does not release it: the waiters can only wait. Over 400 ms of that, their CPU
-     * time as the kernel counts it, and their state every 10 ms: a sleeping waiter is
-     * asleep ('S'); a spinning one is running or waiting for a core ('R'), which a busy
-     * machine does not hide the way it hides CPU time. */
-    enum { SAMPLES = 40 };
-    const double hold_ms = 400;
+    free(expect(d, "holding", 10, "the driver ended early", NULL));
     struct timespec pause = {0, 20 * 1000 * 1000};
     nanosleep(&pause, NULL);
-    double cpu0[WAITERS], used[WAITERS];
-    int runnable[WAITERS] = {0};
-    for (int i = 0; i < WAITERS; i++)
-        cpu0[i] = thread_cpu_ms(d.run.pid, tid[i]);
+    double cpu0[MAX_WATCHED];
+    for (int i = 0; i < waiters; i++) {
+        cpu0[i] = thread_cpu_ms(d->run.pid, tid[i]);
+        seen->runnable[i] = 0;
+    }
     pause.tv_nsec = (long)(hold_ms / SAMPLES * 1e6);
     for (int k = 0; k < SAMPLES; k++) {
         nanosleep(&pause, NULL);
-        for (int i = 0; i < WAITERS; i++)
-            runnable[i] += thread_state(d.run.pid, tid[i]) == 'R';
+        for (int i = 0; i < waiters; i++)
+            seen->runnable[i] += thread_state(d->run.pid, tid[i]) == 'R';
     }
-    for (int i = 0; i < WAITERS; i++)
-        used[i] = thread_cpu_ms(d.run.pid, tid[i]) - cpu0[i];
-    driver_send(&d, "release");
-    char *line = expect(&d, "hold-still", 15, "a crash in gil_release?", NULL);
+    for (int i = 0; i < waiters; i++)
+        seen->used[i] = thread_cpu_ms(d->run.pid, tid[i]) - cpu0[i];
+    driver_send(d, "release");
+    char *line = expect(d, "hold-still", 15, "a crash in gil_release?", NULL);
     long long released = field(line, "released");
     bool early = field(line, "early") != 0;
     free(line);
@@ -632,23 +724,48 @@ GRADED(gil, waiters_sleep_instead_of_spinning)
               "expected the waiters to block while another thread held the GIL, "
               "observed one get it: %s",
               OUTSIDE);
-    for (int i = 0; i < WAITERS; i++) {
-        line = expect(&d, "waiter", 10, "the driver ended early", NULL);
+    for (int i = 0; i < waiters; i++) {
+        line = expect(d, "waiter", 10, "the driver ended early", NULL);
         long long acquired = field(line, "acquired");
         free(line);
         cr_assert(acquired >= released,
                   "expected waiter %d to get the GIL after it was released, observed it "
                   "%.1f ms before. Likely cause: %s",
                   i + 1, (released - acquired) / MS, OUTSIDE);
-        cr_assert(used[i] < 60 && runnable[i] <= SAMPLES / 4,
+    }
+}
+
+GRADED(gil, waiters_sleep_instead_of_spinning)
+{
+    struct driver d;
+    driver_start(&d, LAB, DRIVER, 30);
+    /* A 1 s interval: a waiter that sleeps does not wake up while it is watched. */
+    const double hold_ms = 400;
+    struct watched seen;
+    watch_waiters(&d, 1000000, 2, hold_ms, &seen);
+    for (int i = 0; i < 2; i++)
+        cr_assert(seen.used[i] < 60 && seen.runnable[i] <= SAMPLES / 4,
                   "expected a thread waiting for the GIL to sleep on the condition variable "
                   "(asleep whenever looked at, a few ms of CPU at most), observed waiter %d "
                   "running or ready to run in %d of %d looks over %.0f ms of waiting, and "
                   "burning %.0f ms of CPU (the kernel's counts). Likely cause: gil_acquire "
                   "spins (unlocks and relocks the mutex, or polls `locked`) instead of "
                   "waiting on `cond` with pthread_cond_timedwait / pthread_cond_wait",
-                  i + 1, runnable[i], SAMPLES, hold_ms, used[i]);
-    }
+                  i + 1, seen.runnable[i], SAMPLES, hold_ms, seen.used[i]);
+
+    /* A short interval, a holder that never lets go: the waiter's timed waits time out
+     * one after the other, each a whole interval of sleep. */
+    long interval_ms = random_between(5, 20);
+    watch_waiters(&d, interval_ms * 1000, 1, hold_ms, &seen);
+    cr_assert(seen.used[0] < 100 && seen.runnable[0] <= SAMPLES / 2,
+              "new GIL with a %ld ms interval, a holder that kept the GIL %.0f ms without an "
+              "eval breaker: expected the waiter to sleep a whole interval in each timed "
+              "wait (a few ms of CPU, asleep nearly whenever looked at), observed it running "
+              "or ready to run in %d of %d looks, burning %.0f ms of CPU. Likely cause: once "
+              "its first wait timed out, every timed wait returns ETIMEDOUT at once: "
+              "gil_acquire computes the deadline once, before its loop; compute it anew "
+              "for each wait (clock_deadline_after_ns inside the `while (gil->locked)` loop)",
+              interval_ms, hold_ms, seen.runnable[0], SAMPLES, seen.used[0]);
     finish(&d);
 }
 
