@@ -591,14 +591,16 @@ GRADED(gil, a_forced_release_waits_for_a_real_switch)
 {
     struct driver d;
     driver_start(&d, LAB, DRIVER, 40);
-    const int poke_ms = 40;
+    /* Longer than any timeout a forced release might give up after. */
+    const long poke_ms = random_between(300, 400);
     long interval_ms = 0;
     bool clean = false;
     long long requests = 0;
     bool unpoked = false, early = false;
+    long long released = 0, returned = 0;
     for (int attempt = 0; attempt < 3 && !clean; attempt++) {
         interval_ms = random_between(3, 8);
-        driver_send(&d, "spurious-forced %ld %d", interval_ms * 1000, poke_ms);
+        driver_send(&d, "spurious-forced %ld %ld", interval_ms * 1000, poke_ms);
         char *line = expect(&d, "spurious-forced", 20, "a crash in gil_release?",
                             "the forced release, or the waiter let go afterwards, did not "
                             "end within 5 s: once the waiter has taken the GIL, does taking "
@@ -608,6 +610,8 @@ GRADED(gil, a_forced_release_waits_for_a_real_switch)
         requests = field(line, "requests");
         unpoked = field(line, "returned-unpoked") != 0;
         early = field(line, "returned-early") != 0;
+        released = field(line, "released");
+        returned = field(line, "returned");
         free(line);
         cr_assert(requests >= 1,
                   "a thread held the GIL (never calling the eval breaker) while another "
@@ -625,9 +629,18 @@ GRADED(gil, a_forced_release_waits_for_a_real_switch)
                         "nothing waking it). Likely cause: gil_release ignores the pending request "
                         "(see gil/a_release_with_a_pending_request_is_forced): a release while "
                         "`drop_request` is set is forced, and waits on `switch_cond`");
+    if (early && returned - released >= 100 * MS)
+        cr_assert_fail("a thread released the GIL while a drop request was pending and the "
+                       "waiter that raised it could not run for %ld ms: expected gil_release to "
+                       "wait until another thread had taken the GIL, however long that takes, "
+                       "observed it give up and return %.0f ms after it was called, while "
+                       "nobody had. Likely cause: the forced release waits on `switch_cond` "
+                       "with a timeout; wait with no timeout (pthread_cond_wait), in a loop "
+                       "`while (gil->last_holder == gil_self())`",
+                       poke_ms + 10, (returned - released) / MS);
     cr_assert(!early,
               "a thread released the GIL while a drop request was pending and the waiter "
-              "that raised it could not run; `switch_cond` was broadcast every ms for %d ms "
+              "that raised it could not run; `switch_cond` was broadcast every ms for %ld ms "
               "with no switch (wake-ups that change nothing, as spurious ones would): "
               "expected gil_release to keep waiting until another thread had taken the GIL, "
               "observed it return while nobody had. Likely cause: the forced release checks "
