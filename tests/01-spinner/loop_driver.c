@@ -13,15 +13,30 @@
  *   cancel-unstarted  main spawns T1 and T2 (each returns 7), cancels T2 at once and joins
  *                     both: "cancel-unstarted T1 joined RC result R ran 0|1 T2 joined RC
  *                     result R ran 0|1"
+ *   two-sleepers LONG SHORT
+ *                     main spawns A, which sleeps LONG ms and returns 1, then B, which
+ *                     sleeps SHORT ms and returns 2, and joins both: A and B fall asleep in
+ *                     the same round of the loop (their timeouts go to the kernel in one
+ *                     submission). "A slept RET after E ms", "B slept RET after E ms" when
+ *                     each sleep returns, then "two-sleepers A RC result R B RC result R"
  *   cancel-sleeping MS
  *                     T sleeps MS ms (loop_sleep); main sleeps 20 ms, so that T is asleep,
- *                     cancels T and joins it: "T slept RET" when T's sleep returns, then
- *                     "cancel-sleeping joined RC result R" (T returns 7 after its sleep)
+ *                     cancels T and joins it: "T slept RET" when T's sleep returns; T then
+ *                     sleeps 100 ms more: "T resleep returned RET after E ms"; then
+ *                     "cancel-sleeping joined RC result R" (T returns 7 after its sleeps)
  *   cancel-self MS    T cancels itself, then sleeps MS ms, then sleeps 1 ms: "T slept RET1
  *                     then RET2", then "cancel-self joined RC result R"
  *   cancel-joining MS A sleeps MS ms; B joins A; main sleeps 20 ms, cancels B and joins it,
- *                     then cancels A and joins it: "B joined RET" when B's join returns,
- *                     then "cancel-joining B result R1 A result R2"
+ *                     then cancels A and joins it: "B joined RET after E ms" when B's join
+ *                     returns (E: since the join began), then "cancel-joining B result R1
+ *                     A result R2"
+ *   cancel-joining-after-sleep MS
+ *                     the same, but B sleeps 1 ms before it joins A
+ *   cancel-joining-resleep
+ *                     A sleeps 100 ms and returns 7; B joins A; main sleeps 20 ms, cancels
+ *                     B and joins it, then joins A. B, once its join returned, sleeps
+ *                     300 ms: "B joined RET then slept RET2 after E ms", then
+ *                     "cancel-joining-resleep B result R1 A result R2"
  * After each command's reports comes "done". A command it cannot parse ends it with
  * status 2. When io_uring is unavailable here
  * (loop_create fails with -ENOSYS, -EPERM, -EACCES or -ENOMEM) it prints one line on
@@ -30,6 +45,7 @@
  */
 #include "loop.h"
 
+#include "clock.h"
 #include "driver_io.h"
 
 #include <errno.h>
@@ -42,8 +58,10 @@
 
 /* What the scenario's tasks share; one scenario runs at a time. */
 static struct {
-    long ms;
-    intptr_t value;
+    long ms, short_ms;
+    bool sleep_first;
+    bool b_joined_a; /* B's join of A succeeded: A is freed, main must not join it */
+    intptr_t value, a_result;
     struct task *t, *a;
 } sc;
 
@@ -95,6 +113,50 @@ static intptr_t main_joins_and_returns(struct loop *loop, void *arg)
     return r + 1;
 }
 
+/* Milliseconds since `start_ns` (clock_now_ns()). */
+static long ms_since(int64_t start_ns)
+{
+    return (long)((clock_now_ns() - start_ns) / MS);
+}
+
+/* ------------------------------------------------------------ two-sleepers */
+
+static intptr_t sleeper(struct loop *loop, long ms, const char *name, intptr_t value)
+{
+    int64_t start = clock_now_ns();
+    int ret = loop_sleep(loop, ms * MS);
+    report("%s slept %d after %ld ms", name, ret, ms_since(start));
+    return value;
+}
+
+static intptr_t a_sleeps_long(struct loop *loop, void *arg)
+{
+    (void)arg;
+    return sleeper(loop, sc.ms, "A", 1);
+}
+
+static intptr_t b_sleeps_short(struct loop *loop, void *arg)
+{
+    (void)arg;
+    return sleeper(loop, sc.short_ms, "B", 2);
+}
+
+static intptr_t main_two_sleepers(struct loop *loop, void *arg)
+{
+    (void)arg;
+    /* Both are ready; they run one after the other when main waits, A first, and each
+     * queues its timeout before the loop next submits. */
+    struct task *a = loop_spawn(loop, "A", a_sleeps_long, NULL);
+    struct task *b = loop_spawn(loop, "B", b_sleeps_short, NULL);
+    if (a == NULL || b == NULL)
+        return -1000;
+    intptr_t ra = INTPTR_MIN, rb = INTPTR_MIN;
+    int rca = loop_join(loop, a, &ra);
+    int rcb = loop_join(loop, b, &rb);
+    report("two-sleepers A %d result %ld B %d result %ld", rca, (long)ra, rcb, (long)rb);
+    return 0;
+}
+
 /* ------------------------------------------------------------ cancel-unstarted */
 
 static intptr_t t_notes_it_ran(struct loop *loop, void *arg)
@@ -131,10 +193,21 @@ static intptr_t t_sleeps(struct loop *loop, void *arg)
     return 7;
 }
 
+static intptr_t t_sleeps_then_again(struct loop *loop, void *arg)
+{
+    (void)arg;
+    int ret = loop_sleep(loop, sc.ms * MS);
+    report("T slept %d", ret);
+    int64_t start = clock_now_ns();
+    ret = loop_sleep(loop, 100 * MS);
+    report("T resleep returned %d after %ld ms", ret, ms_since(start));
+    return 7;
+}
+
 static intptr_t main_cancel_sleeping(struct loop *loop, void *arg)
 {
     (void)arg;
-    struct task *t = loop_spawn(loop, "T", t_sleeps, NULL);
+    struct task *t = loop_spawn(loop, "T", t_sleeps_then_again, NULL);
     if (t == NULL)
         return -1000;
     int ret = loop_sleep(loop, 20 * MS);
@@ -176,9 +249,17 @@ static intptr_t main_cancel_self(struct loop *loop, void *arg)
 static intptr_t b_joins_a(struct loop *loop, void *arg)
 {
     (void)arg;
+    if (sc.sleep_first) {
+        int ret = loop_sleep(loop, 1 * MS);
+        if (ret != 0)
+            report("error loop_sleep %d", ret);
+    }
     intptr_t r = INTPTR_MIN;
+    int64_t start = clock_now_ns();
     int ret = loop_join(loop, sc.a, &r);
-    report("B joined %d", ret);
+    report("B joined %d after %ld ms", ret, ms_since(start));
+    sc.b_joined_a = ret == 0;
+    sc.a_result = r;
     return 8;
 }
 
@@ -197,11 +278,65 @@ static intptr_t main_cancel_joining(struct loop *loop, void *arg)
     int rc = loop_join(loop, b, &rb);
     if (rc != 0)
         report("error loop_join %d", rc);
-    loop_cancel(loop, sc.a);
-    rc = loop_join(loop, sc.a, &ra);
+    if (sc.b_joined_a) {
+        ra = sc.a_result; /* wrongly, B's join of A succeeded; A is freed */
+    } else {
+        loop_cancel(loop, sc.a);
+        rc = loop_join(loop, sc.a, &ra);
+        if (rc != 0)
+            report("error loop_join %d", rc);
+    }
+    report("cancel-joining B result %ld A result %ld", (long)rb, (long)ra);
+    return 0;
+}
+
+/* ------------------------------------------------------------ cancel-joining-resleep */
+
+static intptr_t a_sleeps_100ms(struct loop *loop, void *arg)
+{
+    (void)arg;
+    int ret = loop_sleep(loop, 100 * MS);
+    if (ret != 0)
+        report("error loop_sleep %d", ret);
+    return 7;
+}
+
+static intptr_t b_joins_a_then_sleeps(struct loop *loop, void *arg)
+{
+    (void)arg;
+    intptr_t r = INTPTR_MIN;
+    int joined = loop_join(loop, sc.a, &r);
+    sc.b_joined_a = joined == 0;
+    sc.a_result = r;
+    int64_t start = clock_now_ns();
+    int slept = loop_sleep(loop, 300 * MS);
+    report("B joined %d then slept %d after %ld ms", joined, slept, ms_since(start));
+    return 8;
+}
+
+static intptr_t main_cancel_joining_resleep(struct loop *loop, void *arg)
+{
+    (void)arg;
+    sc.a = loop_spawn(loop, "A", a_sleeps_100ms, NULL);
+    struct task *b = loop_spawn(loop, "B", b_joins_a_then_sleeps, NULL);
+    if (sc.a == NULL || b == NULL)
+        return -1000;
+    int ret = loop_sleep(loop, 20 * MS);
+    if (ret != 0)
+        report("error loop_sleep %d", ret);
+    loop_cancel(loop, b);
+    intptr_t rb = INTPTR_MIN, ra = INTPTR_MIN;
+    int rc = loop_join(loop, b, &rb);
     if (rc != 0)
         report("error loop_join %d", rc);
-    report("cancel-joining B result %ld A result %ld", (long)rb, (long)ra);
+    if (sc.b_joined_a) {
+        ra = sc.a_result; /* wrongly, B's join of A succeeded; A is freed */
+    } else {
+        rc = loop_join(loop, sc.a, &ra);
+        if (rc != 0)
+            report("error loop_join %d", rc);
+    }
+    report("cancel-joining-resleep B result %ld A result %ld", (long)rb, (long)ra);
     return 0;
 }
 
@@ -213,7 +348,7 @@ int main(void)
     while (fgets(line, sizeof line, stdin) != NULL) {
         line[strcspn(line, "\n")] = '\0';
         memset(&sc, 0, sizeof sc);
-        long a = 0;
+        long a = 0, b = 0;
         intptr_t result;
         task_fn scenario = NULL;
         if (sscanf(line, "run %ld", &a) == 1) {
@@ -223,14 +358,22 @@ int main(void)
             report("done");
             continue;
         }
-        if (strcmp(line, "cancel-unstarted") == 0)
+        if (sscanf(line, "two-sleepers %ld %ld", &a, &b) == 2 && a > 0 && b > 0) {
+            scenario = main_two_sleepers;
+            sc.short_ms = b;
+        } else if (strcmp(line, "cancel-unstarted") == 0)
             scenario = main_cancel_unstarted;
         else if (sscanf(line, "cancel-sleeping %ld", &a) == 1 && a > 0)
             scenario = main_cancel_sleeping;
         else if (sscanf(line, "cancel-self %ld", &a) == 1 && a > 0)
             scenario = main_cancel_self;
-        else if (sscanf(line, "cancel-joining %ld", &a) == 1 && a > 0)
+        else if (sscanf(line, "cancel-joining-after-sleep %ld", &a) == 1 && a > 0) {
             scenario = main_cancel_joining;
+            sc.sleep_first = true;
+        } else if (sscanf(line, "cancel-joining %ld", &a) == 1 && a > 0)
+            scenario = main_cancel_joining;
+        else if (strcmp(line, "cancel-joining-resleep") == 0)
+            scenario = main_cancel_joining_resleep;
         else
             usage_error(line);
         sc.ms = a;

@@ -94,6 +94,18 @@ static long reported(const struct scenario *s, const char *key, const char *comm
     return strtol(at + strlen(key), NULL, 10);
 }
 
+/* The E of a report "KEY RET after E ms"; fails the test if it is missing. */
+static long reported_after(const struct scenario *s, const char *key, const char *command)
+{
+    const char *at = strstr(s->text, key);
+    long ret = 0, ms = -1;
+    cr_assert(at != NULL && sscanf(at + strlen(key), "%ld after %ld ms", &ret, &ms) == 2,
+              "scenario '%s': expected a report '%sRET after E ms'; the loop driver "
+              "reported: %.400s",
+              command, key, s->text);
+    return ms;
+}
+
 GRADED(loop, join_and_run_hand_over_results)
 {
     long value = random_between(1000, 999999);
@@ -122,6 +134,27 @@ GRADED(loop, join_and_run_hand_over_results)
               "is done and hands its result (task->result, set when its function returns) "
               "to the caller, like asyncio.run()",
               value + 1, value + 1, run_rc, run_result);
+
+    /* Two tasks fall asleep in the same round: each timeout keeps its own deadline. */
+    long long_ms = random_between(400, 600), short_ms = random_between(10, 30);
+    snprintf(command, sizeof command, "two-sleepers %ld %ld", long_ms, short_ms);
+    run_scenario(command, (double)long_ms / 1000 + 10, &s);
+    long a_ret = reported(&s, "A slept ", command);
+    long a_ms = reported_after(&s, "A slept ", command);
+    cr_assert(a_ret == 0 && a_ms >= long_ms * 6 / 10,
+              "task A called loop_sleep(%ld ms), then task B loop_sleep(%ld ms) in the same "
+              "round of the loop (their timeouts reach the kernel in one submission): A's "
+              "sleep should return 0 after about %ld ms, not before %ld ms; it returned %ld "
+              "after %ld ms (B's deadline?): loop_sleep_until() hands the kernel a pointer to "
+              "its timespec, read only when the loop submits, so each task's deadline must "
+              "live in memory of its own that outlives the call (task->deadline), not in a "
+              "static or local shared by every sleep",
+              long_ms, short_ms, long_ms, long_ms * 6 / 10, a_ret, a_ms);
+    long b_ret = reported(&s, "B slept ", command);
+    cr_assert(b_ret == 0,
+              "task B's loop_sleep(%ld ms) should return 0 (its timeout expired: -ETIME is "
+              "success for a sleep); it returned %ld",
+              short_ms, b_ret);
 }
 
 GRADED(loop, a_task_cancelled_before_it_starts_never_runs)
@@ -179,6 +212,17 @@ GRADED(loop, a_cancelled_sleep_returns_ECANCELED_at_once)
               ms, s.seconds);
     long rc = reported(&s, "joined ", command);
     cr_assert(rc == 0, "joining the cancelled task returned %ld, expected 0", rc);
+    long again = reported(&s, "resleep returned ", command);
+    long again_ms = reported_after(&s, "resleep returned ", command);
+    cr_assert(again == 0 && again_ms >= 60,
+              "a task whose sleep returned -ECANCELED (cancelled after 20 ms) then called "
+              "loop_sleep(100 ms): a cancellation is reported once, so that sleep should "
+              "return 0 after about 100 ms, not before 60 ms; it returned %ld after %ld ms: "
+              "the cancelled task was woken twice (a stale wake-up ended its next wait). "
+              "loop_cancel() must not make a sleeping task ready itself, and the completion of "
+              "the removal request (io_uring_prep_timeout_remove) must wake no task: only "
+              "the -ECANCELED completion of the timeout does",
+              again, again_ms);
 
     /* Cancelled before it waits: the next wait reports it at once. */
     snprintf(command, sizeof command, "cancel-self %ld", ms);
@@ -223,6 +267,48 @@ GRADED(loop, a_cancelled_join_returns_ECANCELED)
               "task A, cancelled in its sleep, returns 7 after its sleep returns; joining it "
               "gave %ld: loop_join() hands over the task's own result",
               a);
+
+    /* The same, but B slept (1 ms) before it joined: its sleep is over, nothing of it is
+     * left in the kernel, and the cancelled join must still end at once. */
+    snprintf(command, sizeof command, "cancel-joining-after-sleep %ld", ms);
+    run_scenario(command, (double)ms / 1000 + 5, &s);
+    joined = reported(&s, "B joined ", command);
+    long join_ms = reported_after(&s, "B joined ", command);
+    cr_assert(!(joined == 0 && join_ms < ms / 2),
+              "task B slept 1 ms, then waited in loop_join() for task A (asleep for %ld ms), "
+              "and was cancelled after 20 ms; its loop_join() returned 0 after %ld ms: A "
+              "had ended already, its sleep cut short (at B's 1 ms deadline?): "
+              "loop_sleep_until() must give each task's timeout a timespec of its own "
+              "(task->deadline), read by the kernel when the loop submits",
+              ms, join_ms);
+    cr_assert(joined == -ECANCELED && join_ms < ms / 2,
+              "task B slept 1 ms, then waited in loop_join() for task A (asleep for %ld ms), "
+              "and was cancelled after 20 ms: its loop_join() should return -ECANCELED (%d) "
+              "at once; it returned %ld after %ld ms (when A ended?): loop_cancel() took B "
+              "for a task whose timeout is armed, although its sleep had completed, so it "
+              "tried to take back a timeout that is no more instead of waking B from its "
+              "join. Mark the timer no longer armed when its completion is handed to the "
+              "task (reap)",
+              ms, -ECANCELED, joined, join_ms);
+
+    /* A cancelled join leaves nothing behind: the awaited task, ending later, must not
+     * wake B in its next wait. */
+    const char *resleep = "cancel-joining-resleep";
+    run_scenario(resleep, 10, &s);
+    long ret = 0, slept = 0, slept_ms = -1;
+    const char *at = strstr(s.text, "B joined ");
+    cr_assert(at != NULL && sscanf(at, "B joined %ld then slept %ld after %ld ms", &ret, &slept,
+                                   &slept_ms) == 3,
+              "expected the report of scenario '%s'; the loop driver reported: %.400s", resleep,
+              s.text);
+    cr_assert(ret == -ECANCELED && slept == 0 && slept_ms >= 180,
+              "task B waited in loop_join() for task A (which ends after 100 ms) and was "
+              "cancelled after 20 ms; then B called loop_sleep(300 ms): the join should "
+              "return -ECANCELED (%d), and the sleep 0 after about 300 ms, not before 180 ms; "
+              "they returned %ld and %ld after %ld ms: when A ended it woke B in the middle of "
+              "its sleep, A still took B for its joiner. A cancelled loop_join() must forget "
+              "the joiner (task->joiner = NULL) before it returns",
+              -ECANCELED, ret, slept, slept_ms);
 }
 
 GRADED(loop, is_clean_under_thread_sanitizer)
