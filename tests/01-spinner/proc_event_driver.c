@@ -19,6 +19,10 @@
  *                    MS ms, interrupting whatever system call is under way: "storming"
  *   calm             no more signals: "calm"
  *   slow-signal AT D one signal AT ms from now, whose handler takes D ms: "armed"
+ *   open             opens /dev/null, a file unrelated to the event (it gets the lowest
+ *                    free descriptor, maybe one the event closed): "opened FD"
+ *   is-open          whether that file is still open on its descriptor: "is-open 1|0"
+ *   close-unrelated  closes that file: "unrelated closed"
  * A command it cannot parse ends it with status 2.
  */
 #include "proc_event.h"
@@ -27,11 +31,13 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -52,6 +58,10 @@ static void on_alarm(int sig)
         nanosleep(&d, NULL); /* async-signal-safe */
     }
 }
+
+/* The file of "open", unrelated to the event, and its identity. */
+static int unrelated = -1;
+static struct stat unrelated_stat;
 
 static void fail(const char *what)
 {
@@ -96,6 +106,17 @@ static void exec_fds(void)
         report("exec-fds failed");
 }
 
+/* Whether the unrelated file is still open on its descriptor (not closed, nor the
+ * descriptor reused by another file). */
+static int unrelated_is_open(void)
+{
+    struct stat now;
+    if (unrelated < 0 || fstat(unrelated, &now) < 0)
+        return 0;
+    return now.st_dev == unrelated_stat.st_dev && now.st_ino == unrelated_stat.st_ino &&
+           now.st_rdev == unrelated_stat.st_rdev;
+}
+
 /* A SIGALRM every period_ms ms, or after first_ms once (period 0), or none (both 0). */
 static void alarm_every(long first_ms, long period_ms)
 {
@@ -135,6 +156,18 @@ int main(int argc, char *argv[])
         } else if (strcmp(line, "close") == 0) {
             proc_event_close(&the_event);
             report("closed");
+        } else if (strcmp(line, "open") == 0) {
+            unrelated = open("/dev/null", O_RDONLY);
+            if (unrelated < 0 || fstat(unrelated, &unrelated_stat) < 0)
+                fail("/dev/null");
+            report("opened %d", unrelated);
+        } else if (strcmp(line, "is-open") == 0) {
+            report("is-open %d", unrelated_is_open());
+        } else if (strcmp(line, "close-unrelated") == 0) {
+            if (unrelated >= 0)
+                close(unrelated);
+            unrelated = -1;
+            report("unrelated closed");
         } else if (sscanf(line, "wait %ld", &a) == 1) {
             report("waited %d", proc_event_wait(&the_event, a < 0 ? -1 : a * MS));
         } else if (sscanf(line, "storm %ld", &a) == 1 && a > 0) {

@@ -145,6 +145,41 @@ GRADED(proc, event_leaks_no_descriptor)
               "end still open (both, when neither proc_event_become_waiter() nor "
               "proc_event_become_setter() was called), or each event leaks descriptors",
               after, before);
+
+    /* Set twice, with a file opened in between that may get the descriptor the first
+     * set closed: the second set and the close must leave that file alone. */
+    rc = command(&d, "new ", 5, NULL, "proc_event_init() did not return", "new");
+    cr_assert(rc == 0, "proc_event_init() returned %ld, expected 0", rc);
+    command(&d, "set ", 5, NULL, "proc_event_set() did not return", "set");
+    long fd = command(&d, "opened ", 5, NULL, "the driver could not open /dev/null", "open");
+    command(&d, "set ", 5, NULL, "proc_event_set() (the second) did not return", "set");
+    driver_send(&d, "close");
+    line = driver_expect(&d, "closed", 5);
+    if (line == NULL)
+        no_report(&d, "closed", "proc_event_close() did not return");
+    free(line);
+    long open_still =
+        command(&d, "is-open ", 5, NULL, "the driver could not check its file", "is-open");
+    cr_assert(open_still == 1,
+              "proc_event_set(), then open() of an unrelated file (it got descriptor %ld, "
+              "maybe the one the set closed), then proc_event_set() again and "
+              "proc_event_close(): the unrelated file should still be open on descriptor "
+              "%ld; it was closed: the second set or the close closed a descriptor number "
+              "the event no longer owned. Setting twice is harmless (proc_event.h): once "
+              "proc_event_set() (or become_waiter/become_setter) closes an end, it must "
+              "forget it (write_fd = -1), so that nothing closes that number again",
+              fd, fd);
+    driver_send(&d, "close-unrelated");
+    line = driver_expect(&d, "unrelated closed", 5);
+    if (line == NULL)
+        no_report(&d, "unrelated closed", "the driver could not close its file");
+    free(line);
+    after = command(&d, "fds ", 5, NULL, "the driver could not list its fds", "fds");
+    cr_assert(after == before,
+              "after proc_event_init(), proc_event_set() twice and proc_event_close() the "
+              "process holds %ld file descriptor(s) beyond 0-2, %ld before: "
+              "proc_event_close() must close every end still open",
+              after, before);
     finish(&d);
 }
 
