@@ -59,6 +59,35 @@ GRADED(proc, spins_in_exactly_one_child_and_reaps_it)
               r.leftover_processes);
     cr_assert(s.valid > 0, "could not look at spinner_proc in /proc while it ran");
     run_result_free(&r);
+
+    /* The parent checks how its child ended: a spinner killed mid-run is a failure. */
+    spin_start(&h, PROGRAM, "--seconds", "1", NULL);
+    spin_wait_for_first_frame(&h, PROGRAM);
+    pid_t child = 0;
+    for (int i = 0; i < 50 && child == 0; i++) {
+        pid_t children[8];
+        if (proc_children(h.pid, children, 8) >= 1)
+            child = children[0];
+        else
+            nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+    }
+    if (child > 0)
+        kill(child, SIGKILL);
+    run_finish(&h, &r);
+    cr_assert(child > 0, "could not find spinner_proc's child in /proc while it spun");
+    cr_assert(!r.timed_out && !(r.exited && r.exit_code == 0),
+              "the spinner child of spinner_proc --seconds 1 was killed with SIGKILL after "
+              "its first frame: the parent should see it when it reaps the child and fail "
+              "(a message on stderr, a non-zero exit status); it ended with %s. output: %s "
+              "stderr: %.300s. After waitpid(), check how the child ended "
+              "(WIFEXITED(status) and WEXITSTATUS(status) == 0): a spinner that crashed "
+              "or was killed is not a success",
+              run_describe_end(&r), spin_excerpt(r.out), r.err);
+    cr_assert(r.leftover_processes == 0,
+              "spinner_proc, whose child was killed, left %d process(es) behind: the "
+              "parent must still waitpid() for its child",
+              r.leftover_processes);
+    run_result_free(&r);
 }
 
 GRADED(proc, keeps_spinning_during_a_prime_check)
