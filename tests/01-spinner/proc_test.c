@@ -60,8 +60,9 @@ GRADED(proc, spins_in_exactly_one_child_and_reaps_it)
     cr_assert(s.valid > 0, "could not look at spinner_proc in /proc while it ran");
     run_result_free(&r);
 
-    /* The parent checks how its child ended: a spinner killed mid-run is a failure. */
-    spin_start(&h, PROGRAM, "--seconds", "1", NULL);
+    /* The parent checks how its child ended: a spinner killed mid-run is a failure.
+     * (2 s: room to find the child and kill it long before it would end by itself.) */
+    spin_start(&h, PROGRAM, "--seconds", "2", NULL);
     spin_wait_for_first_frame(&h, PROGRAM);
     pid_t child = 0;
     for (int i = 0; i < 50 && child == 0; i++) {
@@ -76,7 +77,7 @@ GRADED(proc, spins_in_exactly_one_child_and_reaps_it)
     run_finish(&h, &r);
     cr_assert(child > 0, "could not find spinner_proc's child in /proc while it spun");
     cr_assert(!r.timed_out && !(r.exited && r.exit_code == 0),
-              "the spinner child of spinner_proc --seconds 1 was killed with SIGKILL after "
+              "the spinner child of spinner_proc --seconds 2 was killed with SIGKILL after "
               "its first frame: the parent should see it when it reaps the child and fail "
               "(a message on stderr, a non-zero exit status); it ended with %s. output: %s "
               "stderr: %.300s. After waitpid(), check how the child ended "
