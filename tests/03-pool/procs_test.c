@@ -1,7 +1,9 @@
 /*
  * Graded tests of lab 03, part B and robustness: procs, the process pool.
  */
+#include "clock.h"
 #include "graded.h"
+#include "pool.h"
 #include "pool_util.h"
 #include "primes.h"
 
@@ -360,6 +362,57 @@ GRADED(procs, reaps_every_worker)
     }
 }
 
+/* A worker that exits normally is reaped like any other: its sentinel may still be in
+ * the pipe then, and the parent must read it before it judges the worker dead. */
+static void assert_no_warning(const struct run_result *r, const char *what)
+{
+    cr_assert(r->err_len == 0,
+              "%s: a run where no worker dies wrote on stderr: %.300s. When the parent reaps "
+              "a worker that exited normally, its sentinel may still wait unread in the "
+              "result pipe: read what is there (collect_results) before deciding that the "
+              "worker died without its sentinel, and replace only a worker that really died.",
+              what, r->err);
+}
+
+/* Runs at the job pipe's capacity: the jobs fill it, or all but a few of its places,
+ * so that some poison pills find no room and must wait for the workers to make some. A
+ * parent that fills the pipe before it forks writes them in two goes. */
+static void assert_pills_fit_at_capacity(void)
+{
+    int fds[2];
+    cr_assert(pipe(fds) == 0, "pipe: %s", strerror(errno));
+    int capacity = fcntl(fds[0], F_GETPIPE_SZ);
+    close(fds[0]);
+    close(fds[1]);
+    cr_assert(capacity > 0, "F_GETPIPE_SZ: %s", strerror(errno));
+    const long jobs = capacity / (long)sizeof(struct pool_job);
+    const struct {
+        const char *procs;
+        long count;
+    } runs[] = {{"2", jobs - 1}, {"2", jobs}, {"3", jobs - 2}, {"3", jobs + 1}};
+    for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++) {
+        char last[24], what[64];
+        snprintf(last, sizeof last, "%ld", runs[i].count);
+        snprintf(what, sizeof what, "procs %s --range 1 %s", runs[i].procs, last);
+        struct run_result r = pool_run(
+            "procs", (const char *[]){runs[i].procs, "--range", "1", last, NULL}, NULL, NULL, 8);
+        cr_assert(!r.timed_out,
+                  "%s timed out (%s). The job pipe holds %ld jobs (%d bytes): here the jobs "
+                  "leave no room for some of the poison pills, which must be written later, "
+                  "once the workers have made room. Does the parent count a pill as sent only "
+                  "once it is written, and keep asking poll() for room in the job pipe while "
+                  "pills are left to write, not only jobs? (output ends with: %.150s)",
+                  what, run_describe_end(&r), jobs, capacity, tail(r.out, r.out_len, 150));
+        assert_clean_success(&r, what);
+        assert_no_warning(&r, what);
+        struct pool_output po;
+        pool_parse(r.out, &po);
+        pool_assert_range(&po, 1, (uint64_t)runs[i].count, what);
+        pool_output_free(&po);
+        run_result_free(&r);
+    }
+}
+
 GRADED(procs, handles_more_than_a_pipe_holds)
 {
     /* 100000 jobs of 16 bytes and as many results of 40: 1.6 MB and 4 MB, against a pipe
@@ -376,11 +429,13 @@ GRADED(procs, handles_more_than_a_pipe_holds)
               "%.150s)",
               run_describe_end(&r), r.out_len, tail(r.out, r.out_len, 150));
     assert_clean_success(&r, "procs 3 --range 1 100000");
+    assert_no_warning(&r, "procs 3 --range 1 100000");
     struct pool_output po;
     pool_parse(r.out, &po);
     pool_assert_range(&po, 1, 100000, "procs 3 --range 1 100000");
     pool_output_free(&po);
     run_result_free(&r);
+    assert_pills_fit_at_capacity();
 }
 
 GRADED(procs, workers_leave_with__exit)
@@ -580,6 +635,41 @@ static int ignores_signal(pid_t pid, int sig)
     return found;
 }
 
+/* Ctrl-C when one worker has already taken its pill, ended and been reaped, while the
+ * other is still on a number of seconds: only the workers still running are stopped. */
+static void assert_sigint_after_a_worker_ended(void)
+{
+    const char *what = "procs 2 on 2^64 - 59 and 11, Ctrl-C once the worker that checked 11 "
+                       "has ended";
+    struct run_handle h;
+    pool_start("procs", (const char *[]){"2", "--numbers", "-", NULL}, "18446744073709551557\n11\n",
+               20, &h);
+    bool printed = run_wait_for_output(&h, " 11 P ", 10);
+    /* The ended worker is the parent's child until it is reaped (a zombie). */
+    pid_t kids[4];
+    for (double end = clock_seconds() + 5;
+         printed && proc_children(h.pid, kids, 4) > 1 && clock_seconds() < end;)
+        nanosleep(&(struct timespec){0, 5000000}, NULL);
+    kill(-h.pid, SIGINT);
+    struct run_result r;
+    run_finish(&h, &r);
+    cr_assert(printed, "%s: expected the result for 11 within 10 s (%s; output: %.200s)", what,
+              run_describe_end(&r), r.out);
+    cr_assert(!r.timed_out && r.exited && r.exit_code == 130,
+              "%s: expected exit status 130, got %s (stderr: %.200s). One worker had already "
+              "ended and been reaped: kill() on it fails (ESRCH, its pid may even be reused). "
+              "At SIGINT, kill only the workers not reaped yet.",
+              what, run_describe_end(&r), r.err);
+    cr_assert_eq(r.leftover_processes, 0,
+                 "%s: expected every worker stopped and reaped, found %d left", what,
+                 r.leftover_processes);
+    cr_assert(strstr(r.out, "1 checks in ") != NULL && strstr(r.out, "(interrupted: 1 not") != NULL,
+              "%s: expected the partial summary '1 checks in X.XXs (interrupted: 1 not "
+              "checked)', got:\n%.300s",
+              what, r.out);
+    run_result_free(&r);
+}
+
 GRADED(procs, stops_cleanly_on_sigint)
 {
     /* Eight primes just below 2^64: seconds of checking each. Ctrl-C comes while both
@@ -635,6 +725,7 @@ GRADED(procs, stops_cleanly_on_sigint)
               r.out);
     free(input);
     run_result_free(&r);
+    assert_sigint_after_a_worker_ended();
 }
 
 /* Bad input is refused with status 2, a message, and no results. */
