@@ -405,10 +405,10 @@ void pool_assert_checks_overlap(const char *program)
     run_result_free(&r);
 }
 
-double pool_cpu_seconds(pid_t pid)
+/* The CPU time (user + system) in a /proc stat file, or -1. */
+static double stat_cpu_seconds(const char *path)
 {
-    char path[64], text[1024];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    char text[1024];
     FILE *f = fopen(path, "r");
     if (f == NULL)
         return -1;
@@ -422,6 +422,20 @@ double pool_cpu_seconds(pid_t pid)
         sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime) != 2)
         return -1;
     return (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
+}
+
+double pool_cpu_seconds(pid_t pid)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    return stat_cpu_seconds(path);
+}
+
+double pool_thread_cpu_seconds(pid_t pid, long tid)
+{
+    char path[96];
+    snprintf(path, sizeof path, "/proc/%d/task/%ld/stat", (int)pid, tid);
+    return stat_cpu_seconds(path);
 }
 
 /* The threads of pid but the main one; returns how many (at most max). */
@@ -477,6 +491,24 @@ size_t pool_watch_workers(const struct run_handle *h, bool threads, long *ids, s
         struct timespec pause = {0, 1000000};
         nanosleep(&pause, NULL);
     }
+}
+
+int pool_wait_for_busy_threads(pid_t pid, int want, double cpu_s, long *tids, double timeout_s)
+{
+    int busy = 0;
+    for (int waited_ms = 0; waited_ms <= (int)(timeout_s * 1000); waited_ms += 5) {
+        long all[64];
+        int count = other_threads(pid, all, 64);
+        busy = 0;
+        for (int i = 0; i < count && busy < want; i++)
+            if (pool_thread_cpu_seconds(pid, all[i]) >= cpu_s)
+                tids[busy++] = all[i];
+        if (busy == want)
+            return busy;
+        struct timespec pause = {0, 5000000};
+        nanosleep(&pause, NULL);
+    }
+    return busy;
 }
 
 int pool_wait_for_busy_workers(pid_t parent, int want, double cpu_s, pid_t *kids, double timeout_s)

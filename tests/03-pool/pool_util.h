@@ -111,6 +111,12 @@ size_t pool_watch_workers(const struct run_handle *h, bool threads, long *ids, s
  * how many qualified when the deadline came (fewer than `want` if it came first). */
 int pool_wait_for_busy_workers(pid_t parent, int want, double cpu_s, pid_t *kids, double timeout_s);
 
+/* The CPU time of thread `tid` of process `pid`, or -1. */
+double pool_thread_cpu_seconds(pid_t pid, long tid);
+
+/* Like pool_wait_for_busy_workers, for the threads of `pid` but its main one. */
+int pool_wait_for_busy_threads(pid_t pid, int want, double cpu_s, long *tids, double timeout_s);
+
 /* Asserts that the run's output shows `quick` (the result line of a small number that a
  * second worker checks) before the line of `slow`, which a first worker is still
  * checking: results are printed as they arrive, in completion order. Ends the run. */

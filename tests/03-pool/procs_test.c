@@ -529,6 +529,33 @@ GRADED(procs, workers_hold_only_their_pipe_ends)
     run_result_free(&r);
 }
 
+/* Each error line names the worker that died on the k-th crashing number (in input
+ * order, as the jobs go out). A dead worker checks nothing after the number it died on:
+ * one named by the error line that checks a later number is alive, the replacement. */
+static void assert_errors_name_the_dead(const struct pool_output *po, const uint64_t *numbers,
+                                        size_t count, uint64_t crash_on)
+{
+    size_t crash_at = 0;
+    for (size_t e = 0; e < po->error_count; e++) {
+        while (crash_at < count && numbers[crash_at] != crash_on)
+            crash_at++;
+        const char *named = strstr(po->errors[e], "worker ");
+        long dead = named ? strtol(named + 7, NULL, 10) : -1;
+        for (size_t i = 0; i < po->count; i++) {
+            size_t at = 0;
+            while (at < count && numbers[at] != po->lines[i].n)
+                at++;
+            cr_assert(!po->lines[i].has_worker || po->lines[i].worker != dead || at < crash_at,
+                      "the error line '%s' names worker %ld as the one that died on %" PRIu64
+                      ", but worker %ld then checked %" PRIu64 ", a later number: it names a "
+                      "live worker, the replacement. Report the dead worker (its pid and "
+                      "mailbox) before start_worker() gives its slot to the new one.",
+                      po->errors[e], dead, crash_on, dead, po->lines[i].n);
+        }
+        crash_at++;
+    }
+}
+
 GRADED(procs, recovers_from_a_crashing_worker)
 {
     /* 16 primes of about 3 ms each; the worker that takes the 6th crashes on it. The
@@ -576,6 +603,7 @@ GRADED(procs, recovers_from_a_crashing_worker)
         "expected the error line to name %" PRIu64 ", the worker, and signal 11 "
         "(SIGSEGV): is the wait status from waitpid() passed on? got '%s'",
         crash_on, line);
+    assert_errors_name_the_dead(&po, numbers, 16, crash_on);
     pool_output_free(&po);
     free(input);
     run_result_free(&r);
@@ -610,6 +638,7 @@ GRADED(procs, recovers_when_every_worker_crashes)
     cr_assert_eq(po.error_count, 3,
                  "expected 3 error lines for %" PRIu64 " (one per crash), found %zu:\n%.800s",
                  crash_on, po.error_count, r.out);
+    assert_errors_name_the_dead(&po, numbers, 10, crash_on);
     pool_output_free(&po);
     free(input);
     run_result_free(&r);

@@ -10,8 +10,10 @@
  */
 #include "graded.h"
 #include "pool_util.h"
+#include "primes.h"
 
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,9 +109,62 @@ GRADED(threads, uses_n_distinct_threads)
     run_result_free(&r);
 }
 
+/* Two numbers of seconds each, on 2 threads: while both compute, main has nothing to
+ * print. It waits for the next result asleep (queue_get), using almost no CPU; a main
+ * that polls the result queue (queue_try_get in a loop) takes a core from the workers.
+ * Measured against the workers' CPU over the same window, not the clock. */
+static void assert_main_sleeps_while_threads_compute(void)
+{
+    char *input = pool_numbers_text((const uint64_t[]){PRIMES_SLOW_PRIME, PRIMES_SLOW_PRIME}, 2);
+    struct run_handle h;
+    pool_start("threads", (const char *[]){"2", "--numbers", "-", NULL}, input, 30, &h);
+    long tids[2];
+    int busy = pool_wait_for_busy_threads(h.pid, 2, 0.05, tids, 10);
+    double main0 = pool_thread_cpu_seconds(h.pid, h.pid), main1 = main0;
+    double worker0[2] = {-1, -1}, worker1[2] = {-1, -1};
+    bool measured = false;
+    if (busy == 2) {
+        for (int i = 0; i < 2; i++)
+            worker0[i] = worker1[i] = pool_thread_cpu_seconds(h.pid, tids[i]);
+        /* Until each thread has computed 0.5 s more (10 s at most). */
+        for (int waited = 0; waited < 1000 && !measured; waited++) {
+            nanosleep(&(struct timespec){0, 10000000}, NULL);
+            main1 = pool_thread_cpu_seconds(h.pid, h.pid);
+            for (int i = 0; i < 2; i++)
+                worker1[i] = pool_thread_cpu_seconds(h.pid, tids[i]);
+            if (main1 < 0 || worker1[0] < 0 || worker1[1] < 0)
+                break;
+            measured = worker1[0] - worker0[0] >= 0.5 && worker1[1] - worker0[1] >= 0.5;
+        }
+    }
+    kill(h.pid, SIGKILL);
+    struct run_result r;
+    run_finish(&h, &r);
+    cr_assert(busy == 2,
+              "expected threads 2 to have 2 threads checking numbers within 10 s, found %d "
+              "(%s; output: %.200s)",
+              busy, run_describe_end(&r), r.out);
+    cr_assert(measured,
+              "threads 2 on two numbers of seconds each: its threads did not each compute "
+              "0.5 s within 10 s, or the run ended (%s; output: %.300s)",
+              run_describe_end(&r), r.out);
+    double main_cpu = main1 - main0;
+    double worker = (worker1[0] - worker0[0] + worker1[1] - worker0[1]) / 2;
+    cr_assert(main_cpu < 0.25 * worker,
+              "while each of its 2 threads computed %.2f s (CPU), with no result to print, "
+              "main used %.2f s of CPU: expected it to wait for the next result asleep, in "
+              "queue_get() (after flushing stdout), using almost none. Does main poll the "
+              "result queue with queue_try_get() in a loop? That is a busy wait: it takes a "
+              "core from the threads that compute.",
+              worker, main_cpu);
+    free(input);
+    run_result_free(&r);
+}
+
 GRADED(threads, runs_checks_in_parallel)
 {
     pool_assert_checks_overlap("threads");
+    assert_main_sleeps_while_threads_compute();
 }
 
 GRADED(threads, prints_results_as_they_arrive)
