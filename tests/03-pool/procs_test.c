@@ -200,9 +200,45 @@ GRADED(procs, runs_checks_in_parallel)
     pool_assert_checks_overlap("procs");
 }
 
+/* One worker on a stream of primes of about 40 ms each: its results must reach the
+ * parent while it goes on, not in one batch at its pill. Watched by the worker's CPU
+ * time, not the clock: once it has computed 0.6 s, a dozen results or so are done. */
+static void assert_a_steady_stream_is_shown(void)
+{
+    uint64_t numbers[30];
+    pool_primes_from(1000000000000000ULL, numbers, 30);
+    char *input = pool_numbers_text(numbers, 30);
+    struct run_handle h;
+    pool_start("procs", (const char *[]){"1", "--numbers", "-", NULL}, input, 30, &h);
+    pid_t worker;
+    int busy = pool_wait_for_busy_workers(h.pid, 1, 0.6, &worker, 20);
+    char *so_far = run_output_so_far(&h);
+    kill(-h.pid, SIGKILL);
+    struct run_result r;
+    run_finish(&h, &r);
+    struct pool_output po;
+    pool_parse(so_far, &po);
+    cr_assert(busy == 1,
+              "procs 1 on 30 primes of about 40 ms: its worker did not compute 0.6 s "
+              "within 20 s (%s; output: %.200s)",
+              run_describe_end(&r), r.out);
+    cr_assert(po.count >= 3,
+              "procs 1 on 30 primes of about 40 ms each: once the worker had computed 0.6 s "
+              "(a dozen results or so), the parent had printed %zu result line(s). A worker "
+              "keeps results in its mailbox only briefly: it posts them once the oldest has "
+              "waited WORKER_POST_AFTER_NS (worker.h), not only when the batch is full or at "
+              "its pill, so that a slow stream of results is still shown as it comes.\n%.300s",
+              po.count, so_far);
+    pool_output_free(&po);
+    free(so_far);
+    free(input);
+    run_result_free(&r);
+}
+
 GRADED(procs, prints_results_as_they_arrive)
 {
     pool_assert_completion_order("procs");
+    assert_a_steady_stream_is_shown();
 }
 
 /* The pipe ends (fds >= 3) and other fds a process holds. */
