@@ -263,29 +263,41 @@ static intptr_t b_joins_a(struct loop *loop, void *arg)
     return 8;
 }
 
-static intptr_t main_cancel_joining(struct loop *loop, void *arg)
+/* Spawns A and B (which joins A), cancels B 20 ms in, and joins B into *rb. Then A's
+ * result: the one B's join got if that join wrongly succeeded (A is freed then), else
+ * A's own, after cancelling A if cancel_a. Returns -1000 if a spawn failed. */
+static intptr_t cancel_b_joining_a(struct loop *loop, task_fn a_body, task_fn b_body, bool cancel_a,
+                                   intptr_t *rb, intptr_t *ra)
 {
-    (void)arg;
-    sc.a = loop_spawn(loop, "A", t_sleeps, NULL);
-    struct task *b = loop_spawn(loop, "B", b_joins_a, NULL);
+    sc.a = loop_spawn(loop, "A", a_body, NULL);
+    struct task *b = loop_spawn(loop, "B", b_body, NULL);
     if (sc.a == NULL || b == NULL)
         return -1000;
     int ret = loop_sleep(loop, 20 * MS);
     if (ret != 0)
         report("error loop_sleep %d", ret);
     loop_cancel(loop, b);
-    intptr_t rb = INTPTR_MIN, ra = INTPTR_MIN;
-    int rc = loop_join(loop, b, &rb);
+    int rc = loop_join(loop, b, rb);
     if (rc != 0)
         report("error loop_join %d", rc);
     if (sc.b_joined_a) {
-        ra = sc.a_result; /* wrongly, B's join of A succeeded; A is freed */
-    } else {
-        loop_cancel(loop, sc.a);
-        rc = loop_join(loop, sc.a, &ra);
-        if (rc != 0)
-            report("error loop_join %d", rc);
+        *ra = sc.a_result;
+        return 0;
     }
+    if (cancel_a)
+        loop_cancel(loop, sc.a);
+    rc = loop_join(loop, sc.a, ra);
+    if (rc != 0)
+        report("error loop_join %d", rc);
+    return 0;
+}
+
+static intptr_t main_cancel_joining(struct loop *loop, void *arg)
+{
+    (void)arg;
+    intptr_t rb = INTPTR_MIN, ra = INTPTR_MIN;
+    if (cancel_b_joining_a(loop, t_sleeps, b_joins_a, true, &rb, &ra) != 0)
+        return -1000;
     report("cancel-joining B result %ld A result %ld", (long)rb, (long)ra);
     return 0;
 }
@@ -317,25 +329,9 @@ static intptr_t b_joins_a_then_sleeps(struct loop *loop, void *arg)
 static intptr_t main_cancel_joining_resleep(struct loop *loop, void *arg)
 {
     (void)arg;
-    sc.a = loop_spawn(loop, "A", a_sleeps_100ms, NULL);
-    struct task *b = loop_spawn(loop, "B", b_joins_a_then_sleeps, NULL);
-    if (sc.a == NULL || b == NULL)
-        return -1000;
-    int ret = loop_sleep(loop, 20 * MS);
-    if (ret != 0)
-        report("error loop_sleep %d", ret);
-    loop_cancel(loop, b);
     intptr_t rb = INTPTR_MIN, ra = INTPTR_MIN;
-    int rc = loop_join(loop, b, &rb);
-    if (rc != 0)
-        report("error loop_join %d", rc);
-    if (sc.b_joined_a) {
-        ra = sc.a_result; /* wrongly, B's join of A succeeded; A is freed */
-    } else {
-        rc = loop_join(loop, sc.a, &ra);
-        if (rc != 0)
-            report("error loop_join %d", rc);
-    }
+    if (cancel_b_joining_a(loop, a_sleeps_100ms, b_joins_a_then_sleeps, false, &rb, &ra) != 0)
+        return -1000;
     report("cancel-joining-resleep B result %ld A result %ld", (long)rb, (long)ra);
     return 0;
 }

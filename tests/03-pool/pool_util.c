@@ -493,16 +493,30 @@ size_t pool_watch_workers(const struct run_handle *h, bool threads, long *ids, s
     }
 }
 
-int pool_wait_for_busy_threads(pid_t pid, int want, double cpu_s, long *tids, double timeout_s)
+/* The CPU time of worker `id` of `pid`: a thread of it, or a child process. */
+static double worker_cpu_seconds(pid_t pid, bool threads, long id)
+{
+    return threads ? pool_thread_cpu_seconds(pid, id) : pool_cpu_seconds((pid_t)id);
+}
+
+int pool_wait_for_busy(pid_t pid, bool threads, int want, double cpu_s, long *ids, double timeout_s)
 {
     int busy = 0;
     for (int waited_ms = 0; waited_ms <= (int)(timeout_s * 1000); waited_ms += 5) {
         long all[64];
-        int count = other_threads(pid, all, 64);
+        int count;
+        if (threads) {
+            count = other_threads(pid, all, 64);
+        } else {
+            pid_t kids[64];
+            count = proc_children(pid, kids, 64);
+            for (int i = 0; i < count && i < 64; i++)
+                all[i] = kids[i];
+        }
         busy = 0;
-        for (int i = 0; i < count && busy < want; i++)
-            if (pool_thread_cpu_seconds(pid, all[i]) >= cpu_s)
-                tids[busy++] = all[i];
+        for (int i = 0; i < count && i < 64 && busy < want; i++)
+            if (worker_cpu_seconds(pid, threads, all[i]) >= cpu_s)
+                ids[busy++] = all[i];
         if (busy == want)
             return busy;
         struct timespec pause = {0, 5000000};
@@ -513,20 +527,34 @@ int pool_wait_for_busy_threads(pid_t pid, int want, double cpu_s, long *tids, do
 
 int pool_wait_for_busy_workers(pid_t parent, int want, double cpu_s, pid_t *kids, double timeout_s)
 {
-    int busy = 0;
-    for (int waited_ms = 0; waited_ms <= (int)(timeout_s * 1000); waited_ms += 5) {
-        pid_t all[64];
-        int count = proc_children(parent, all, 64);
-        busy = 0;
-        for (int i = 0; i < count && i < 64 && busy < want; i++)
-            if (pool_cpu_seconds(all[i]) >= cpu_s)
-                kids[busy++] = all[i];
-        if (busy == want)
-            return busy;
-        struct timespec pause = {0, 5000000};
-        nanosleep(&pause, NULL);
-    }
+    long ids[64];
+    int busy = pool_wait_for_busy(parent, false, want < 64 ? want : 64, cpu_s, ids, timeout_s);
+    for (int i = 0; i < busy; i++)
+        kids[i] = (pid_t)ids[i];
     return busy;
+}
+
+bool pool_cpu_while_two_compute(pid_t pid, bool threads, const long workers[2], double *waiter_cpu,
+                                double *worker_cpu)
+{
+    double waiter0 = threads ? pool_thread_cpu_seconds(pid, pid) : pool_cpu_seconds(pid);
+    double start[2], now[2], waiter = waiter0;
+    for (int i = 0; i < 2; i++)
+        start[i] = now[i] = worker_cpu_seconds(pid, threads, workers[i]);
+    bool measured = false;
+    /* Until each worker has computed 0.5 s more (10 s at most). */
+    for (int waited = 0; waited < 1000 && !measured && waiter0 >= 0; waited++) {
+        nanosleep(&(struct timespec){0, 10000000}, NULL);
+        waiter = threads ? pool_thread_cpu_seconds(pid, pid) : pool_cpu_seconds(pid);
+        for (int i = 0; i < 2; i++)
+            now[i] = worker_cpu_seconds(pid, threads, workers[i]);
+        if (waiter < 0 || now[0] < 0 || now[1] < 0)
+            break;
+        measured = now[0] - start[0] >= 0.5 && now[1] - start[1] >= 0.5;
+    }
+    *waiter_cpu = waiter - waiter0;
+    *worker_cpu = (now[0] - start[0] + now[1] - start[1]) / 2;
+    return measured;
 }
 
 void pool_assert_completion_order(const char *program)

@@ -114,8 +114,18 @@ int pool_wait_for_busy_workers(pid_t parent, int want, double cpu_s, pid_t *kids
 /* The CPU time of thread `tid` of process `pid`, or -1. */
 double pool_thread_cpu_seconds(pid_t pid, long tid);
 
-/* Like pool_wait_for_busy_workers, for the threads of `pid` but its main one. */
-int pool_wait_for_busy_threads(pid_t pid, int want, double cpu_s, long *tids, double timeout_s);
+/* Like pool_wait_for_busy_workers, for the workers of `pid`: its threads but the main
+ * one (`threads` true), or its children. */
+int pool_wait_for_busy(pid_t pid, bool threads, int want, double cpu_s, long *ids,
+                       double timeout_s);
+
+/* Watches pid's two busy workers (as pool_wait_for_busy found them) until each has
+ * computed 0.5 s more (10 s at most), and gives the CPU time that the waiter (pid's main
+ * thread with `threads`, else the process pid itself) and the mean worker used
+ * meanwhile: measured against the workers, not the clock, which a busy machine slows.
+ * Returns false if the window did not complete (a worker ended, or 10 s passed). */
+bool pool_cpu_while_two_compute(pid_t pid, bool threads, const long workers[2], double *waiter_cpu,
+                                double *worker_cpu);
 
 /* Asserts that the run's output shows `quick` (the result line of a small number that a
  * second worker checks) before the line of `slow`, which a first worker is still

@@ -848,25 +848,10 @@ GRADED(procs, parent_sleeps_while_its_workers_compute)
     char *input = pool_numbers_text((const uint64_t[]){PRIMES_SLOW_PRIME, PRIMES_SLOW_PRIME}, 2);
     struct run_handle h;
     pool_start("procs", (const char *[]){"2", "--numbers", "-", NULL}, input, 30, &h);
-    pid_t kids[2];
-    int busy = pool_wait_for_busy_workers(h.pid, 2, 0.05, kids, 10);
-    double parent0 = pool_cpu_seconds(h.pid), parent1 = parent0;
-    double worker0[2] = {-1, -1}, worker1[2] = {-1, -1};
-    bool measured = false;
-    if (busy == 2) {
-        for (int i = 0; i < 2; i++)
-            worker0[i] = worker1[i] = pool_cpu_seconds(kids[i]);
-        /* Until each worker has computed 0.5 s more (10 s at most). */
-        for (int waited = 0; waited < 1000 && !measured; waited++) {
-            sleep_s(0.01);
-            parent1 = pool_cpu_seconds(h.pid);
-            for (int i = 0; i < 2; i++)
-                worker1[i] = pool_cpu_seconds(kids[i]);
-            if (parent1 < 0 || worker1[0] < 0 || worker1[1] < 0)
-                break;
-            measured = worker1[0] - worker0[0] >= 0.5 && worker1[1] - worker0[1] >= 0.5;
-        }
-    }
+    long kids[2];
+    int busy = pool_wait_for_busy(h.pid, false, 2, 0.05, kids, 10);
+    double parent = 0, worker = 0;
+    bool measured = busy == 2 && pool_cpu_while_two_compute(h.pid, false, kids, &parent, &worker);
     kill(-h.pid, SIGKILL);
     struct run_result r;
     run_finish(&h, &r);
@@ -878,8 +863,6 @@ GRADED(procs, parent_sleeps_while_its_workers_compute)
               "procs 2 on two numbers of seconds each: its workers did not each compute 0.5 s "
               "within 10 s, or the run ended (%s; output: %.300s)",
               run_describe_end(&r), r.out);
-    double parent = parent1 - parent0;
-    double worker = (worker1[0] - worker0[0] + worker1[1] - worker0[1]) / 2;
     cr_assert(parent < 0.25 * worker,
               "while each of its 2 workers computed %.2f s (CPU), with no job left to write "
               "and no result to read, the parent used %.2f s of CPU: expected it to sleep in "

@@ -119,24 +119,9 @@ static void assert_main_sleeps_while_threads_compute(void)
     struct run_handle h;
     pool_start("threads", (const char *[]){"2", "--numbers", "-", NULL}, input, 30, &h);
     long tids[2];
-    int busy = pool_wait_for_busy_threads(h.pid, 2, 0.05, tids, 10);
-    double main0 = pool_thread_cpu_seconds(h.pid, h.pid), main1 = main0;
-    double worker0[2] = {-1, -1}, worker1[2] = {-1, -1};
-    bool measured = false;
-    if (busy == 2) {
-        for (int i = 0; i < 2; i++)
-            worker0[i] = worker1[i] = pool_thread_cpu_seconds(h.pid, tids[i]);
-        /* Until each thread has computed 0.5 s more (10 s at most). */
-        for (int waited = 0; waited < 1000 && !measured; waited++) {
-            nanosleep(&(struct timespec){0, 10000000}, NULL);
-            main1 = pool_thread_cpu_seconds(h.pid, h.pid);
-            for (int i = 0; i < 2; i++)
-                worker1[i] = pool_thread_cpu_seconds(h.pid, tids[i]);
-            if (main1 < 0 || worker1[0] < 0 || worker1[1] < 0)
-                break;
-            measured = worker1[0] - worker0[0] >= 0.5 && worker1[1] - worker0[1] >= 0.5;
-        }
-    }
+    int busy = pool_wait_for_busy(h.pid, true, 2, 0.05, tids, 10);
+    double main_cpu = 0, worker = 0;
+    bool measured = busy == 2 && pool_cpu_while_two_compute(h.pid, true, tids, &main_cpu, &worker);
     kill(h.pid, SIGKILL);
     struct run_result r;
     run_finish(&h, &r);
@@ -148,8 +133,6 @@ static void assert_main_sleeps_while_threads_compute(void)
               "threads 2 on two numbers of seconds each: its threads did not each compute "
               "0.5 s within 10 s, or the run ended (%s; output: %.300s)",
               run_describe_end(&r), r.out);
-    double main_cpu = main1 - main0;
-    double worker = (worker1[0] - worker0[0] + worker1[1] - worker0[1]) / 2;
     cr_assert(main_cpu < 0.25 * worker,
               "while each of its 2 threads computed %.2f s (CPU), with no result to print, "
               "main used %.2f s of CPU: expected it to wait for the next result asleep, in "
