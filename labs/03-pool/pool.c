@@ -204,14 +204,19 @@ int pool_print_crash(FILE *out, uint64_t n, pid_t worker, int status)
 void pool_crash_hook(uint64_t n)
 {
     static int armed = -1; /* -1: environment not read yet, 0: no hook, 1: crash_on set */
-    static uint64_t crash_on;
+    static uint64_t crash_on, exit_status;
     if (armed < 0) {
         const char *text = getenv(POOL_CRASH_ENV);
         armed = text != NULL && cli_parse_u64(text, 0, UINT64_MAX, &crash_on) == CLI_PARSE_OK;
+        text = getenv(POOL_CRASH_STATUS_ENV);
+        if (text == NULL || cli_parse_u64(text, 1, 255, &exit_status) != CLI_PARSE_OK)
+            exit_status = 0;
     }
     if (!armed || n != crash_on)
         return;
     trace_instant("pool", "crash", "n", (int64_t)n);
+    if (exit_status != 0)
+        _exit((int)exit_status);
     /* Die the way a bad pointer would make it die, without leaving a core file. */
     struct rlimit no_core = {0, 0};
     setrlimit(RLIMIT_CORE, &no_core);

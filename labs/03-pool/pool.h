@@ -31,8 +31,10 @@
 #define POOL_SENTINEL    0
 
 /* Names the number whose check makes its worker crash (a test hook, see
- * pool_crash_hook()). */
-#define POOL_CRASH_ENV "CONCLAB_CRASH_ON"
+ * pool_crash_hook()); the second, if set, makes it leave with that exit status instead
+ * of dying of SIGSEGV. */
+#define POOL_CRASH_ENV        "CONCLAB_CRASH_ON"
+#define POOL_CRASH_STATUS_ENV "CONCLAB_CRASH_STATUS"
 
 struct pool_job {
     uint64_t seq; /* 1 + index of the number in the list; POOL_POISON_PILL to stop */
@@ -98,7 +100,9 @@ int pool_print_result(FILE *out, const struct pool_result *result, bool timeline
 int pool_print_crash(FILE *out, uint64_t n, pid_t worker, int status);
 
 /* The test hook: if the environment variable POOL_CRASH_ENV names `n`, the calling
- * process dies of SIGSEGV (without a core file), after a "crash" mark in the trace.
+ * process dies of SIGSEGV (without a core file), after a "crash" mark in the trace; or,
+ * if POOL_CRASH_STATUS_ENV names a status from 1 to 255, it calls _exit() with it: a
+ * worker that ends without its sentinel has died, however it ended.
  * Call it in a worker process, just before checking n. Does nothing otherwise. Not
  * thread-safe on first call. */
 void pool_crash_hook(uint64_t n);

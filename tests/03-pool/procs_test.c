@@ -645,39 +645,56 @@ GRADED(procs, recovers_from_a_crashing_worker)
     run_result_free(&r);
 }
 
-GRADED(procs, recovers_when_every_worker_crashes)
+/* One worker, three crashing jobs among ten: each time the only worker dies, of SIGSEGV,
+ * or (exit_status not 0) by leaving with that status before its sentinel. */
+static void assert_recovers_from_every_death(int exit_status)
 {
-    /* One worker, three crashing jobs among ten: each time the only worker dies. */
     const uint64_t crash_on = 1000003ULL;
     const uint64_t numbers[] = {11, crash_on, 12, 13, crash_on, 14, 15, crash_on, 16, 17};
     char *input = pool_numbers_text(numbers, 10);
-    char env_var[64];
-    snprintf(env_var, sizeof env_var, "CONCLAB_CRASH_ON=%" PRIu64, crash_on);
-    const char *env[] = {env_var, NULL};
+    char crash_env[64], status_env[64], how[64];
+    snprintf(crash_env, sizeof crash_env, "CONCLAB_CRASH_ON=%" PRIu64, crash_on);
+    snprintf(status_env, sizeof status_env, "CONCLAB_CRASH_STATUS=%d", exit_status);
+    if (exit_status == 0)
+        snprintf(how, sizeof how, "crashes (SIGSEGV)");
+    else
+        snprintf(how, sizeof how, "leaves with _exit(%d), no sentinel,", exit_status);
+    const char *env[] = {crash_env, exit_status ? status_env : NULL, NULL};
     struct run_result r =
-        pool_run("procs", (const char *[]){"1", "--numbers", "-", NULL}, input, env, 20);
+        pool_run("procs", (const char *[]){"1", "--numbers", "-", NULL}, input, env, 10);
     cr_assert(!r.timed_out,
-              "procs 1 whose worker crashes three times timed out (%s): does every dead "
-              "worker get a replacement (reap_exited_workers() at SIGCHLD), and a poison "
-              "pill of its own?",
+              "procs 1 whose worker %s three times timed out (%s): does every dead worker get "
+              "a replacement (reap_exited_workers() at SIGCHLD), and a poison pill of its "
+              "own? A worker that ends before its sentinel has died, however it ended: by a "
+              "signal, or with an exit status.",
+              how, run_describe_end(&r));
+    cr_assert(r.exited && r.exit_code == 1,
+              "procs 1 whose worker %s three times: expected exit status 1, got %s", how,
               run_describe_end(&r));
-    cr_assert(r.exited && r.exit_code == 1, "expected exit status 1 after the crashes, got %s",
-              run_describe_end(&r));
-    cr_assert_eq(r.leftover_processes, 0, "expected every worker reaped (waitpid), found %d left",
-                 r.leftover_processes);
+    cr_assert_eq(r.leftover_processes, 0,
+                 "procs 1 whose worker %s three times: expected every worker reaped "
+                 "(waitpid), found %d left",
+                 how, r.leftover_processes);
     struct pool_output po;
     pool_parse(r.out, &po);
     const uint64_t fine[] = {11, 12, 13, 14, 15, 16, 17};
     pool_assert_results_or(&po, fine, 7, "the 7 numbers that do not crash",
-                           "a result lost: with one worker, every crash needs a replacement, "
+                           "a result lost: with one worker, every death needs a replacement, "
                            "or the jobs behind it are never checked");
     cr_assert_eq(po.error_count, 3,
-                 "expected 3 error lines for %" PRIu64 " (one per crash), found %zu:\n%.800s",
-                 crash_on, po.error_count, r.out);
+                 "procs 1 whose worker %s on %" PRIu64 " three times: expected 3 error lines "
+                 "(one per death), found %zu:\n%.800s",
+                 how, crash_on, po.error_count, r.out);
     assert_errors_name_the_dead(&po, numbers, 10, crash_on);
     pool_output_free(&po);
     free(input);
     run_result_free(&r);
+}
+
+GRADED(procs, recovers_when_every_worker_crashes)
+{
+    assert_recovers_from_every_death(0);
+    assert_recovers_from_every_death(3);
 }
 
 /* Whether process `pid` ignores signal `sig` (SigIgn in /proc/<pid>/status); -1 if it

@@ -23,6 +23,9 @@
  *                         (a thread still running 20 s on), or "storm too-many M" as
  *                         soon as the getters together returned M items, one more than
  *                         were put (P * N items and C end marks): the driver then ends
+ *   crowd N T K           put N items in a new queue, then T threads call queue_try_get
+ *                         K times each (T * K < N: the queue never runs empty):
+ *                         "crowd empty E left L", E the calls that returned false
  * A command it cannot parse ends it with status 2.
  */
 #include "queue.h"
@@ -313,6 +316,55 @@ static void storm(char *args)
     free(ct);
 }
 
+struct crowd {
+    struct queue *queue;
+    pthread_barrier_t start; /* the threads start together: they must contend */
+    unsigned long calls;     /* per thread */
+    atomic_ulong empties;    /* calls that returned false */
+};
+
+static void *try_get_often(void *arg)
+{
+    struct crowd *c = arg;
+    pthread_barrier_wait(&c->start);
+    for (unsigned long i = 0; i < c->calls; i++) {
+        uint64_t v;
+        if (!queue_try_get(c->queue, &v))
+            atomic_fetch_add(&c->empties, 1);
+    }
+    return NULL;
+}
+
+/* Pollers on a queue that never runs empty: queue_try_get may say "empty" only when it
+ * is, not when another thread holds the lock. */
+static void crowd(char *args)
+{
+    unsigned long n = 0, threads = 0, calls = 0;
+    if (sscanf(args, "%lu %lu %lu", &n, &threads, &calls) != 3 || threads == 0 || threads > 16 ||
+        threads * calls >= n)
+        usage_error(args);
+    struct crowd c = {.queue = new_queue(sizeof(uint64_t)), .calls = calls};
+    atomic_init(&c.empties, 0);
+    if (pthread_barrier_init(&c.start, NULL, (unsigned)threads) != 0)
+        exit(1);
+    for (uint64_t i = 0; i < n; i++)
+        if (queue_put(c.queue, &i) != 0)
+            exit(1);
+    pthread_t t[16];
+    for (unsigned long i = 0; i < threads; i++)
+        if (pthread_create(&t[i], NULL, try_get_often, &c) != 0)
+            exit(1);
+    for (unsigned long i = 0; i < threads; i++)
+        pthread_join(t[i], NULL);
+    unsigned long left = 0;
+    for (uint64_t v; queue_try_get(c.queue, &v);)
+        left++;
+    report("crowd empty %lu left %lu", atomic_load(&c.empties), left);
+    pthread_barrier_destroy(&c.start);
+    queue_destroy(c.queue);
+    free(c.queue);
+}
+
 int main(void)
 {
     shared = new_queue(sizeof(uint64_t));
@@ -347,6 +399,8 @@ int main(void)
             round_of_eight(args);
         } else if (strncmp(line, "storm ", 6) == 0) {
             storm(args);
+        } else if (strncmp(line, "crowd ", 6) == 0) {
+            crowd(args);
         } else {
             usage_error(line);
         }

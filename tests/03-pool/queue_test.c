@@ -253,6 +253,28 @@ GRADED(queue, many_producers_and_consumers_lose_nothing)
                       "overwrote another, or a getter that took one twice?)",
                       seq, who);
     free(seen);
+
+    /* Pollers on a queue that never runs empty, in rounds: the first "empty" ends it. */
+    enum { ITEMS = 500000, POLLERS = 2, CALLS = 200000 };
+    for (int round = 0; round < 5; round++) {
+        driver_send(&d, "crowd %d %d %d", ITEMS, POLLERS, CALLS);
+        line = driver_expect(&d, "crowd ", 30);
+        if (line == NULL)
+            no_report(&d, "crowd", "a crash, or a queue that deadlocks");
+        unsigned long empties = 1, remaining = 0;
+        sscanf(line, "crowd empty %lu left %lu", &empties, &remaining);
+        cr_assert(empties == 0,
+                  "%d items put, then %d threads called queue_try_get %d times each, so the "
+                  "queue never ran empty: expected it to return an item every time, but it "
+                  "returned false %lu time(s) (\"%s\"). queue_try_get may return false only "
+                  "when the queue is empty: it does not wait for an item, but it does take the "
+                  "lock like any other call (pthread_mutex_lock, not trylock).",
+                  ITEMS, POLLERS, CALLS, empties, line);
+        cr_assert_eq(remaining, (unsigned long)(ITEMS - POLLERS * CALLS),
+                     "%d items put, %d taken by queue_try_get: expected %d left, found %lu", ITEMS,
+                     POLLERS * CALLS, ITEMS - POLLERS * CALLS, remaining);
+        free(line);
+    }
     struct run_result r;
     driver_finish(&d, &r);
     run_result_free(&r);
